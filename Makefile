@@ -1,0 +1,31 @@
+# Two commands for a fresh machine: `make book` (student notebooks + HTML book) and `make test` (every test).
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# nbgrader shells out to alembic, and jupyter-book to jupyter: the venv's bin/ must come first on PATH.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Figures render without a display.
+export MPLBACKEND := Agg
+
+.PHONY: book release test bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+release: $(STAMP)
+	$(PYTHON) -m autograder release
+
+book: release
+	jupyter-book build . -W -n --keep-going
+
+test: book
+	$(PYTHON) -m pytest
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(PYTHON) $$b || exit 1; done
+
+clean:
+	rm -rf _build _grading

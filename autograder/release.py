@@ -1,0 +1,49 @@
+"""solutions/ -> notebooks/: nbgrader's student version, plus tags that let the book execute the stubs."""
+import re
+from pathlib import Path
+import tempfile
+
+import nbformat
+
+from .course import RELEASE, ROOT, UsageError, check_assignment, last_line, nbgrader_api, replace_dir
+
+# myst-nb lets a cell with this tag raise while the book executes; the release gives it to the cells that call
+# a function the student has yet to write, and to no other cell.
+RAISES = "raises-exception"
+
+
+def tag_stub_callers(nb):
+    """Tag every code cell that uses a function defined in a solution cell (these raise NotImplementedError)."""
+    stubs = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            stubs.update(re.findall(r"^def (\w+)", cell.source, flags=re.M))
+    if not stubs:
+        return
+    uses = re.compile(r"\b(" + "|".join(sorted(stubs)) + r")\b")
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if uses.search(cell.source) and RAISES not in tags:
+            tags.append(RAISES)
+        if not tags:
+            del cell.metadata["tags"]
+
+
+def release(assignment):
+    """Regenerate notebooks/<assignment>/ from solutions/<assignment>/, replacing it only once complete."""
+    check_assignment(assignment)
+    scratch = ROOT / "_grading"
+    scratch.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as root:
+        result = nbgrader_api(root).generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise UsageError(f"nbgrader could not release '{assignment}': {last_line(result)}")
+        out = f"{root}/release/{assignment}"
+        for path in sorted(Path(out).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            tag_stub_callers(nb)
+            nbformat.write(nb, path)
+        replace_dir(out, RELEASE / assignment)
+
