@@ -1,11 +1,12 @@
 """solutions/ -> notebooks/: nbgrader's student version, plus tags that let the book execute the stubs."""
 import re
+import shutil
 from pathlib import Path
 import tempfile
 
 import nbformat
 
-from .course import RELEASE, ROOT, UsageError, check_assignment, last_line, nbgrader_api, replace_dir
+from .course import RELEASE, UsageError, check_assignment, last_line, nbgrader_api, replace_dir
 
 # myst-nb lets a cell with this tag raise while the book executes; the release gives it to the cells that call
 # a function the student has yet to write, and to no other cell.
@@ -31,12 +32,10 @@ def tag_stub_callers(nb):
             del cell.metadata["tags"]
 
 
-def release(assignment):
-    """Regenerate notebooks/<assignment>/ from solutions/<assignment>/, replacing it only once complete."""
+def release(assignment, dest=RELEASE):
+    """Regenerate dest/<assignment>/ from solutions/<assignment>/; the old folder goes only once the new is whole."""
     check_assignment(assignment)
-    scratch = ROOT / "_grading"
-    scratch.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch) as root:
+    with tempfile.TemporaryDirectory() as root:
         result = nbgrader_api(root).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise UsageError(f"nbgrader could not release '{assignment}': {last_line(result)}")
@@ -45,5 +44,8 @@ def release(assignment):
             nb = nbformat.read(path, as_version=4)
             tag_stub_callers(nb)
             nbformat.write(nb, path)
-        replace_dir(out, RELEASE / assignment)
+        staged = Path(dest) / f".{assignment}.new"
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(out, staged)  # beside the target, so that the final step is a rename
+        replace_dir(staged, Path(dest) / assignment)
 

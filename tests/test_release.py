@@ -1,0 +1,68 @@
+"""The student notebooks are exactly what `release` makes of the solutions, and give nothing away."""
+import re
+import subprocess
+
+import nbformat
+import pytest
+
+from answers import answer_lines
+from autograder.course import assignments
+from autograder.release import RAISES, release, tag_stub_callers
+from pipeline import REPO
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*/*.ipynb"))
+SOURCES = sorted((REPO / "solutions").glob("*/*.ipynb"))
+
+
+def committed(path):
+    """The content of `path` as git has it staged, or None outside a git checkout."""
+    rel = path.relative_to(REPO).as_posix()
+    run = subprocess.run(["git", "show", f":{rel}"], cwd=REPO, capture_output=True)
+    return run.stdout if run.returncode == 0 else None
+
+
+def test_every_assignment_is_released():
+    assert assignments() and sorted(p.name for p in (REPO / "notebooks").iterdir() if p.is_dir()) == assignments()
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_committed_release_is_a_fresh_release(tmp_path, assignment):
+    release(assignment, dest=tmp_path)
+    for fresh in sorted((tmp_path / assignment).glob("*.ipynb")):
+        path = REPO / "notebooks" / assignment / fresh.name
+        ours = committed(path) if (REPO / ".git").exists() else path.read_bytes()
+        assert ours == fresh.read_bytes(), f"{path} differs from a fresh release: run `make release` and commit it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
+def test_release_holds_no_solution_and_no_hidden_test(path):
+    text = path.read_text()
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    leaked = [line for line in answer_lines() if line in text]
+    assert not leaked, f"{path} contains answer lines: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + SOURCES, ids=lambda p: "/".join(p.parts[-3:-1]))
+def test_notebooks_are_committed_without_outputs(path):
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{path}: a cell has outputs"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_each_solution_cell_defines_one_graded_function(path):
+    for cell in nbformat.read(path, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            assert re.findall(r"^def (\w+)", cell.source, flags=re.M) == [meta["grade_id"]], meta["grade_id"]
+
+
+def test_only_cells_that_call_a_stub_may_raise():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def area(r):\n    raise NotImplementedError()",
+                                  metadata={"nbgrader": {"solution": True}}),
+        nbformat.v4.new_code_cell("print(area(2))"),
+        nbformat.v4.new_code_cell("areas = 3  # a different name"),
+    ])
+    tag_stub_callers(nb)
+    assert [c.metadata.get("tags", []) for c in nb.cells] == [[], [RAISES], []]
