@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Figures render without a display.
 export MPLBACKEND := Agg
 
-.PHONY: book release test bench clean
+.PHONY: book release test bench clean system-packages
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,7 +21,17 @@ release: $(STAMP)
 book: release
 	jupyter-book build . -W -n --keep-going
 
-test: book
+# Grading sandboxes student code with bubblewrap; the browser tests drive Debian's chromium.
+system-packages:
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "make test needs:$$missing (install with: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+test: system-packages book
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)
