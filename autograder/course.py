@@ -2,6 +2,7 @@
 import hashlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,10 @@ def nbgrader_api(root, timeout=None):
 
     Each call gets its own root (and so its own gradebook), which keeps parallel grading jobs apart.
     """
+    # nbgrader runs `alembic` from PATH: use the one installed beside this interpreter, venv activated or not.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config

@@ -2,7 +2,6 @@
 import copy
 import csv
 import importlib
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +14,7 @@ TESTS = Path(__file__).resolve().parent
 
 def autograder(*args):
     """Run `python -m autograder ARGS` from the repository root; return the finished process."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=3600)
 
 
