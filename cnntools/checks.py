@@ -1,7 +1,10 @@
 """Visible tests that explain themselves: compare a student's answer with the expected one and, when they differ,
 say which common mistake the wrong answer points to."""
 import numbers
+import re
 from collections.abc import Hashable
+
+import numpy as np
 
 
 def expect(what, got, want, hints=None):
@@ -18,3 +21,133 @@ def expect(what, got, want, hints=None):
     message = f"{what} returned {got!r}, expected {want!r}"
     hint = hints.get(got) if hints and isinstance(got, Hashable) else None
     raise AssertionError(f"{message}: {hint}" if hint else message)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Arrays: the NumPy assignments (forward passes, backpropagation).
+
+_SHOW_UP_TO = 24  # arrays with at most this many entries are printed whole in a failure message
+
+
+def check_array(what, got, want, candidates=None, rtol=1e-7, atol=1e-12):
+    """Assert that the array ``got`` equals ``want`` up to rounding; otherwise raise AssertionError naming the case
+    and, where it can tell, the mistake behind the wrong answer.
+
+    what:       the case in words, e.g. ``"conv2d_forward(x, w, b, stride=2)"``.
+    got:        the answer to check: an array of any shape, or anything ``np.asarray`` turns into one.
+    want:       the expected array, of some shape S.
+    candidates: optional ``{explanation: wrong}``: ``wrong`` is either the array a known mistake returns for this case
+                (any shape) or a shape (tuple of ints) that only that mistake produces. A wrong answer that matches
+                one gets its explanation in the message.
+    rtol, atol: ``got`` passes when it has shape S and every ``|got - want| <= atol + rtol * max|want|``; the scale
+                is the largest entry of ``want``, so entries that are nearly zero do not demand extra digits.
+    """
+    want = np.asarray(want, dtype=np.float64)
+    if got is None:
+        raise AssertionError(f"{what} returned None: is the `return` statement missing?")
+    if isinstance(got, (tuple, list)) and len(got) and all(isinstance(g, np.ndarray) for g in got):
+        raise AssertionError(f"{what} returned a {type(got).__name__} of {len(got)} arrays, "
+                             f"expected one array of shape {want.shape}")
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} returned a {type(got).__name__}, expected an array of shape {want.shape}") \
+            from None
+    tol = atol + rtol * (float(np.max(np.abs(want))) if want.size else 0.0)
+    if arr.shape == want.shape and (want.size == 0 or float(np.max(np.abs(arr - want))) <= tol):
+        return
+    hint = _candidate(arr, candidates, rtol)
+    if arr.shape != want.shape:
+        message = f"{what} returned an array of shape {arr.shape}, expected {want.shape}"
+        hint = hint or _shape_hint(arr.shape, want.shape)
+    elif not np.all(np.isfinite(arr)):
+        message = f"{what} contains NaN or inf"
+        hint = hint or "look for a division by zero or an uninitialised array (np.empty)"
+    else:
+        diff = np.abs(arr - want)
+        bad = np.argwhere(diff > tol)
+        where = tuple(int(i) for i in bad[0])
+        message = (f"{what} is wrong in {len(bad)} of {want.size} entries, e.g. at index {where}: "
+                   f"got {arr[where]:.6g}, expected {want[where]:.6g}")
+        hint = hint or _value_hint(arr, want, tol)
+    if want.size <= _SHOW_UP_TO and arr.size <= _SHOW_UP_TO:
+        message += f"\n  got:      {np.array2string(arr.ravel(), precision=6, separator=', ')}" \
+                   f"\n  expected: {np.array2string(want.ravel(), precision=6, separator=', ')} (flattened)"
+    raise AssertionError(f"{message}\n  likely cause: {hint}" if hint else message)
+
+
+def _candidate(arr, candidates, rtol):
+    """The explanation of the first known-wrong answer that ``arr`` matches, or None."""
+    for explanation, wrong in (candidates or {}).items():
+        if isinstance(wrong, tuple) and all(isinstance(n, int) for n in wrong):
+            if arr.shape == wrong:
+                return explanation
+            continue
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if wrong.shape == arr.shape and np.all(np.isfinite(arr)):
+            scale = float(np.max(np.abs(wrong))) if wrong.size else 0.0
+            if wrong.size == 0 or float(np.max(np.abs(arr - wrong))) <= 1e-12 + max(rtol, 1e-6) * scale:
+                return explanation
+    return None
+
+
+def _shape_hint(got, want):
+    if sorted(got) == sorted(want):
+        return "the right sizes in the wrong order: are two axes swapped (H and W, or N and C)?"
+    if len(got) != len(want):
+        return f"{len(got)} axes instead of {len(want)}: was an axis summed away, or one too few?"
+    if int(np.prod(got)) == int(np.prod(want)):
+        return "the right number of entries in the wrong shape: check the reshape"
+    return None
+
+
+def _value_hint(arr, want, tol):
+    if float(np.max(np.abs(arr))) <= tol:
+        return "the answer is all zeros: is the result ever filled in?"
+    if float(np.max(np.abs(arr + want))) <= tol:
+        return "the sign is flipped"
+    if arr.ndim >= 2 and arr.shape[-1] == arr.shape[-2] and \
+            float(np.max(np.abs(arr - np.swapaxes(want, -1, -2)))) <= tol:
+        return "the last two axes (H and W) are transposed"
+    norm = float(np.sum(want * want))
+    if norm > 0:
+        factor = float(np.sum(arr * want)) / norm
+        if abs(factor - 1) > 1e-6 and float(np.max(np.abs(arr - factor * want))) <= tol + 1e-9 * abs(factor):
+            return f"every entry is {factor:.6g} times the expected one: check what you divide or multiply by"
+    return None
+
+
+def check_tuple(what, got, names):
+    """Assert that ``got`` is a tuple (or list) of ``len(names)`` results, e.g. ``("dx", "dw", "db")``; return it."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        kind = f"a {type(got).__name__}" if not isinstance(got, (tuple, list)) else f"{len(got)} values"
+        raise AssertionError(f"{what} should return the tuple ({', '.join(names)}), got {kind}")
+    return tuple(got)
+
+
+def check_raises(what, function, *args, names=(), error=ValueError, **kwargs):
+    """Assert that ``function(*args, **kwargs)`` raises ``error`` whose message names one of ``names`` as a word.
+
+    what:  the call in words, e.g. ``"conv2d_forward(x, w, b, stride=0)"``.
+    names: the arguments the message may blame, e.g. ``("stride",)``; empty to accept any message.
+    """
+    try:
+        function(*args, **kwargs)
+    except error as e:
+        message = str(e)
+        if names and not any(re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", message) for n in names):
+            raise AssertionError(f"{what} raised {error.__name__}({message!r}): good, but the message should name "
+                                 f"the argument at fault ({' or '.join(map(repr, names))})") from None
+        return
+    except Exception as e:  # noqa: BLE001 (the point is to report whatever else happened)
+        raise AssertionError(f"{what} raised {type(e).__name__}({e}), expected {error.__name__} "
+                             f"naming {' or '.join(map(repr, names)) or 'the argument at fault'}") from e
+    raise AssertionError(f"{what} returned normally, expected {error.__name__} naming "
+                         f"{' or '.join(map(repr, names)) or 'the argument at fault'}")
+
+
+def check_unchanged(what, array, original):
+    """Assert that a function left its input ``array`` equal to ``original``, a copy taken before the call."""
+    if not np.array_equal(np.asarray(array), np.asarray(original)):
+        raise AssertionError(f"{what} changed its input in place: compute the result in a new array "
+                             "(the caller still needs the old values, for instance for the backward pass)")
