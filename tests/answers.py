@@ -1,21 +1,41 @@
 """What must never reach students or readers: the lines of the solution regions and hidden tests in solutions/."""
 import re
+from html import unescape
 from pathlib import Path
 
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
-REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+MARKERS = {"### BEGIN SOLUTION": True, "### BEGIN HIDDEN TESTS": True,
+           "### END SOLUTION": False, "### END HIDDEN TESTS": False}
+# Lines too common to prove a leak: comments, docstring quotes, imports, control-flow keywords, closing brackets.
+TRIVIAL = re.compile(r"^(#|\"\"\"|'''|import |from \S+ import |return\b|pass$|else:|try:|except\b|finally:|"
+                     r"raise NotImplementedError|[\])}]+[,:]?$)")
 
 
-def answer_lines(min_length=25):
-    """{line: notebook} for each distinctive line that occurs only inside solution regions and hidden tests."""
-    inside, outside = {}, set()
+def normalize(text):
+    """Whitespace collapsed and HTML entities decoded, so that a line matches however a page lays it out."""
+    return re.sub(r"\s+", " ", unescape(text)).strip()
+
+
+def answer_lines(min_length=24):
+    """{line: notebook} for each distinctive line found only inside solution regions and hidden tests.
+
+    A line that the notebooks also show outside the markers (students see it) is public, not an answer.
+    """
+    inside, public = {}, []
     for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            for _, body in REGION.findall(cell.source):
-                for line in map(str.strip, body.splitlines()):
-                    if len(line) >= min_length and not line.startswith("#"):
-                        inside.setdefault(line, path.relative_to(REPO))
-            outside.update(map(str.strip, REGION.sub("", cell.source).splitlines()))
-    return {line: where for line, where in inside.items() if line not in outside}
+            if cell.cell_type != "code":
+                continue
+            secret = False
+            for raw in cell.source.splitlines():
+                if raw.strip() in MARKERS:
+                    secret = MARKERS[raw.strip()]
+                elif secret:
+                    inside.setdefault(normalize(raw), path.relative_to(REPO))
+                else:
+                    public.append(normalize(raw))
+    public = " ".join(public)  # an answer line may also be part of a public statement split differently
+    return {line: where for line, where in inside.items()
+            if len(line) >= min_length and not TRIVIAL.match(line) and line not in public}

@@ -1,0 +1,210 @@
+"""The built book in a real browser: headless Chromium (Debian's `chromium` package) driven by Playwright.
+
+The book must be built first (`make book`; `make test` does it). _build/html is served over http on 127.0.0.1 by a
+thread of this process; every other request the pages make is blocked and reported, so the book is checked as it
+works offline. Where Chromium or Playwright is missing the tests skip, except under CI (the CI variable set),
+where that is a failure: .ci/run installs Chromium.
+"""
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _missing_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed"
+    if not CHROMIUM.exists() and not shutil.which("chromium"):
+        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    return None
+
+
+_MISSING = _missing_browser()
+
+
+def _pages():
+    if not (HTML / "index.html").is_file():
+        return ["<book not built>"]
+    return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
+                  if "_static" not in p.relative_to(HTML).parts and p.name != "index.html")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"{HTML} has no built book: run `make book` first (`make test` does it for you)",
+                    pytrace=False)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if _MISSING:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run under CI: {_MISSING}", pytrace=False)
+        pytest.skip(f"no browser: {_MISSING}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One page opened in a fresh context, with its console errors and any request that left 127.0.0.1."""
+
+    def __init__(self, browser, base, path):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.errors, self.external = [], []
+        host = urlsplit(base).netloc
+
+        def route(r):
+            if urlsplit(r.request.url).netloc == host:
+                r.continue_()
+            else:
+                self.external.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+        self.page.goto(f"{base}/{path}", wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        # Browsers ask every site for /favicon.ico on their own; the book has none, and that is not a page error.
+        if (message.location or {}).get("url", "").endswith("/favicon.ico"):
+            return
+        self.errors.append(f"{message.text} ({(message.location or {}).get('url', '')})")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, server):  # browser first: without one, skip (or fail under CI) before anything else
+    opened = []
+
+    def open_page(path):
+        v = Visit(browser, server, path)
+        opened.append(v)
+        return v
+
+    yield open_page
+    for v in opened:
+        v.close()
+
+
+WAIT_FOR_MATHJAX = """async () => {
+    if (!window.MathJax) return false;
+    if (MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+    if (MathJax.typesetPromise) await MathJax.typesetPromise();
+    return true;
+}"""
+
+LOAD_IMAGES = """async () => {
+    const images = Array.from(document.images);
+    for (const img of images) {
+        img.loading = "eager";
+        img.scrollIntoView();
+        try { await img.decode(); } catch (e) { /* reported below as naturalWidth 0 */ }
+    }
+    window.scrollTo(0, 0);
+    return images.map(img => ({src: img.getAttribute("src"), ok: img.complete && img.naturalWidth > 0,
+                               alt: img.getAttribute("alt")}));
+}"""
+
+MATH_STATE = """() => {
+    const math = document.querySelectorAll(".math, div.math, span.math").length;
+    const typeset = document.querySelectorAll("mjx-container").length;
+    const errors = document.querySelectorAll("mjx-merror").length;
+    // a display formula wider than the text column would need a scroll bar to be read
+    const clipped = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+        .filter(el => el.scrollWidth > el.clientWidth + 2)
+        .map(el => `${el.scrollWidth - el.clientWidth}px too wide: ` +
+                   (el.closest("[id]") || {id: ""}).id);
+    return {math, typeset, errors, clipped, text: document.body.innerText};
+}"""
+
+
+@pytest.mark.parametrize("path", _pages())
+def test_page_renders_cleanly(visit, path):
+    """No console errors, no request leaving the local server, every formula typeset, every image loaded, and no
+    horizontal overflow at a laptop width."""
+    v = visit(path)
+    has_mathjax = v.page.evaluate(WAIT_FOR_MATHJAX)
+    images = v.page.evaluate(LOAD_IMAGES)
+    math = v.page.evaluate(MATH_STATE)
+    overflow = v.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+    assert not v.errors, f"console errors on {path}: {v.errors}"
+    assert not v.external, f"{path} requested resources outside the book: {v.external}"
+    if math["math"]:
+        assert has_mathjax, f"{path} has math but MathJax did not load"
+        assert math["typeset"] >= math["math"], f"{path}: {math['math']} formulas, {math['typeset']} typeset"
+        assert math["errors"] == 0, f"{path}: {math['errors']} MathJax errors"
+        if path.startswith("book/"):   # the chapters; the assignment notebooks belong to their authors
+            assert not math["clipped"], f"{path}: display formulas wider than the text column: {math['clipped']}"
+    for raw in ("$$", "\\frac", "\\begin{", "\\partial", "\\left"):
+        assert raw not in math["text"], f"{path} shows raw TeX {raw!r}: a formula was not typeset"
+    broken = [img["src"] for img in images if not img["ok"]]
+    assert not broken, f"{path}: images that did not load: {broken}"
+    assert overflow <= 1, f"{path} is {overflow}px wider than the window (a formula or figure overflows)"
+
+
+def test_chapters_have_figures_and_formulas(visit):
+    """A sample of the content actually appears: typeset formulas and drawn figures on the convolution chapter."""
+    v = visit("book/conv-layer.html")
+    v.page.evaluate(WAIT_FOR_MATHJAX)
+    images = v.page.evaluate(LOAD_IMAGES)
+    assert sum(1 for img in images if "_images/" in (img["src"] or "")) >= 5
+    assert v.page.locator("mjx-container").count() >= 20
+    assert v.page.locator("figcaption").count() >= 5
+
+
+def test_search_finds_stride(visit):
+    v = visit("search.html?q=stride")
+    results = v.page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=20000)
+    links = results.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert any("conv-layer" in (href or "") for href in links), f"searching 'stride' found {links}"
+    assert not v.errors, v.errors
+
+
+def test_launch_buttons_on_assignment_pages(visit):
+    """Assignment pages open in Colab, Binder and a JupyterHub."""
+    notebooks = sorted(HTML.glob("notebooks/*/*.html"))
+    if not notebooks:
+        pytest.skip("no assignment pages built yet")
+    v = visit(str(notebooks[0].relative_to(HTML)))
+    hrefs = v.page.locator(".dropdown-launch-buttons a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
+    for service in ("colab.research.google.com", "mybinder.org", "hub/user-redirect/git-pull"):
+        assert any(service in (h or "") for h in hrefs), f"no {service} launch button: {hrefs}"
