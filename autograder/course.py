@@ -59,6 +59,10 @@ def nbgrader_api(root, timeout=None):
     config.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     if timeout:
         config.Execute.timeout = timeout
+    # nbgrader zeroes a test cell that writes to stderr; warnings and progress bars must never cost points, so the
+    # stderr streams are dropped before the grades are taken.
+    config.IgnorePattern.enabled = True
+    config.IgnorePattern.pattern = r"[\s\S]"
     config.Application.log_level = "WARNING"
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
