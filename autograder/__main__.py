@@ -2,6 +2,7 @@
 
     python -m autograder release [ASSIGNMENT]
     python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S]
+    python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
 """
 import argparse
 import os
@@ -26,6 +27,10 @@ def main(argv=None):
     grade.add_argument("--assignment", help="grade this assignment only")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
+    gs = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an assignment")
+    gs.add_argument("assignment")
+    gs.add_argument("--out", help="where to write the zip (default: _grading/gradescope/ASSIGNMENT.zip)")
+    gs.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -33,6 +38,11 @@ def main(argv=None):
             for name in [args.assignment] if args.assignment else assignments():
                 release(name)
                 print(f"released notebooks/{name}")
+        elif args.command == "gradescope":
+            from .gradescope import build
+            if args.timeout < 1:
+                raise UsageError(f"--timeout must be at least 1 second, got {args.timeout}")
+            print(f"wrote {build(args.assignment, args.out, args.timeout)}")
         else:
             from .grade import grade_all
             grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout)

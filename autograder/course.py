@@ -38,7 +38,7 @@ def digest(paths):
     return h.hexdigest()
 
 
-def nbgrader_api(root, timeout=None):
+def nbgrader_api(root, timeout=None, threads=1):
     """An nbgrader API for a course rooted at `root` whose source is this repository's solutions/.
 
     Each call gets its own root (and so its own gradebook), which keeps parallel grading jobs apart.
@@ -57,12 +57,16 @@ def nbgrader_api(root, timeout=None):
     config.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
     config.ClearSolutions.code_stub = {"python": STUB}
     config.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    if timeout:
-        config.Execute.timeout = timeout
-    # nbgrader zeroes a test cell that writes to stderr; warnings and progress bars must never cost points, so the
-    # stderr streams are dropped before the grades are taken.
-    config.IgnorePattern.enabled = True
-    config.IgnorePattern.pattern = r"[\s\S]"
+    if timeout:  # grading: our sanitizing and execution steps in place of nbgrader's Execute (see execute.py)
+        from nbgrader import preprocessors as pp
+        from .execute import Rebuild, SandboxExecute
+        config.Autograde.sanitize_preprocessors = [Rebuild, pp.ClearOutput, pp.DeduplicateIds,
+                                                   pp.OverwriteKernelspec, pp.OverwriteCells, pp.CheckCellMetadata]
+        config.OverwriteCells.add_missing_cells = True
+        config.Autograde.autograde_preprocessors = [SandboxExecute, pp.LimitOutput, pp.SaveAutoGrades,
+                                                    pp.AssignLatePenalties, pp.CheckCellMetadata]
+        config.SandboxExecute.timeout = timeout
+        config.SandboxExecute.threads = threads
     config.Application.log_level = "WARNING"
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 

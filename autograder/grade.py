@@ -1,24 +1,29 @@
-"""Grade a folder of submissions: check the input, grade each (student, assignment) in its own process, then
-write grades.csv from the per-submission results.
+"""Grade a folder of submissions: check the input, grade each (student, assignment) in a fresh process of its own,
+`--jobs` at a time, then write grades.csv from the per-submission results.
 
-Every result is written with a rename once its submission is graded, so a run killed at any moment keeps what
-it finished, and the next run grades only what is missing or has changed.
+Each grading process is forked from a server that has already imported nbgrader, NumPy and torch, so a submission
+costs no start-up time; it dies with the run. Every result is written with a rename once its submission is graded,
+so a run killed at any moment keeps what it finished, and the next run grades only what is missing or has changed
+(the submission, the assignment's source, the grader or the limits).
 """
 import csv
-import html
+import fcntl
 import io
 import json
+import multiprocessing
+import os
 import re
-import shutil
-import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
 
-from .course import SOURCE, UsageError, assignments, check_assignment, digest, nbgrader_api, notebooks, write_atomic
+from .course import ROOT, SOURCE, UsageError, assignments, check_assignment, digest, nbgrader_api, notebooks
+from .course import write_atomic
+from .results import feedback_path, load_result, result_path, save_result
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FIELDS = ["student", "assignment", "notebook", "score", "max_score"]
@@ -63,72 +68,182 @@ def find_jobs(submissions, only=None):
     return jobs
 
 
+def grader_digest():
+    """The code that decides grades: the grader itself and the helpers the tests call."""
+    files = sorted((ROOT / "autograder").glob("*.py")) + sorted((ROOT / "cnntools").rglob("*.py"))
+    return digest(files)
+
+
+def check_sandbox():
+    """Stop with one line if no sandbox can be made here (bubblewrap missing, namespaces refused)."""
+    from .sandbox import Sandbox, SandboxUnavailable
+    box = Sandbox()
+    try:
+        box.start(time.monotonic() + 60)
+    except (SandboxUnavailable, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UsageError(f"cannot start the sandbox for students' code: {first}") from None
+    finally:
+        box.kill()
+
+
+def lock(out):
+    """Hold OUT/.lock for the run: two runs writing one folder would undo each other's work."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / ".lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UsageError(f"another grading run is writing to {out}") from None
+    return handle
+
+
 def grade_all(submissions, out, only=None, jobs=1, timeout=120):
     """Grade every submission under `submissions`; write OUT/grades.csv and OUT/feedback/."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     if timeout < 1:
         raise UsageError(f"--timeout must be at least 1 second, got {timeout}")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["autograder.preload"])
+    from multiprocessing import forkserver
+    forkserver.ensure_running()  # it imports nbgrader and torch (seconds) while this process checks the input
     work = find_jobs(submissions, only)
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out is a file, not a folder: {out}")
-    templates = {a: template_gradebook(out, a) for a in sorted({a for _, a, _ in work})}
-
-    todo, started = [], time.monotonic()
+    held = lock(out)
+    for stale in [*out.glob(".results/*/.*.tmp"), *out.glob("feedback/*/*/.*.tmp"), *out.glob(".grades.csv.*.tmp")]:
+        stale.unlink(missing_ok=True)  # left by a run that was killed while writing; never read
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    grader = grader_digest()
+    limits = {"timeout": timeout, "memory_mb": os.environ.get("AUTOGRADER_MEMORY_MB", "4096")}
+    todo = []
     for student, assignment, found in work:
-        spec = {"student": student, "assignment": assignment, "timeout": timeout, "out": str(out),
-                "template": str(templates[assignment]), "notebooks": {k: str(v) for k, v in found.items()},
-                "source_hash": digest(sorted((SOURCE / assignment).glob("*.ipynb"))),
+        source = digest(sorted((SOURCE / assignment).glob("*.ipynb")))
+        spec = {"student": student, "assignment": assignment, "timeout": timeout, "threads": threads,
+                "out": str(out), "work": str(out / ".work" / assignment / student),
+                "log": str(out / ".work" / "logs" / assignment / f"{student}.log"),
+                "notebooks": {k: str(v) for k, v in found.items()},
+                "key": _key(source, grader, limits),
                 "submission_hash": digest(found[k] for k in sorted(found))}
         previous = load_result(out, student, assignment)
-        if not previous or any(previous.get(k) != spec[k] for k in ("source_hash", "submission_hash")):
+        if not previous or any(previous.get(k) != spec[k] for k in ("key", "submission_hash")):
             todo.append(spec)
     print(f"grading {len(todo)} of {len(work)} submissions ({len(work) - len(todo)} already graded), "
           f"{jobs} at a time", file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    if todo:
+        # the longest first (by the size of the assignment's notebooks), so that no long one is left for the end
+        size = {a: sum(p.stat().st_size for p in (SOURCE / a).glob("*.ipynb"))
+                for a in {s["assignment"] for s in todo}}
+        todo.sort(key=lambda s: -size[s["assignment"]])
+        templates = {a: template_gradebook(out, a) for a in sorted({s["assignment"] for s in todo})}
+        for spec in todo:
+            spec["template"] = str(templates[spec["assignment"]])
+        check_sandbox()
+        from .sandbox import mode
+        for spec in todo:
+            spec["sandbox"] = mode()
+        run_pool(ctx, todo, jobs)
+    write_csv(out, work)
+    held.close()
+
+
+def _key(source, grader, limits):
+    return f"{source[:24]}-{grader[:24]}-" + json.dumps(limits, sort_keys=True)
+
+
+def run_pool(ctx, todo, jobs):
+    running, guard, stopping = set(), threading.Lock(), threading.Event()
+    started = time.monotonic()
+
+    def grade_one(spec):
+        """Grade one submission in a forked process, bounded in time; always returns a result."""
+        limit = len(notebooks(spec["assignment"])) * 10 * spec["timeout"] + 120
+        proc = ctx.Process(target=_run_worker, args=(spec,), name=f"grade {spec['student']}")
+        with guard:
+            if stopping.is_set():
+                return None
+            proc.start()
+            running.add(proc)
+        proc.join(limit)
+        reason = None
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+            reason = f"grading took longer than {limit} s and was stopped"
+        elif proc.exitcode != 0:
+            reason = f"the grader stopped with status {proc.exitcode}"
+        with guard:
+            running.discard(proc)
+            if stopping.is_set():  # killed by us, because the run is being stopped: not the student's fault
+                return None
+        log = Path(spec["log"])
+        result = load_result(Path(spec["out"]), spec["student"], spec["assignment"])
+        if reason or not result or result.get("submission_hash") != spec["submission_hash"] \
+                or result.get("key") != spec["key"]:
+            tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+            result = failed_result(spec, reason or "the grader wrote no result", tail)
+        else:
+            log.unlink(missing_ok=True)
+        return result
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(grade_one, spec) for spec in todo]
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
+            if result is None:
+                continue
             elapsed = time.monotonic() - started
             eta = elapsed / done * (len(todo) - done)
             scores = ", ".join(f"{n} {r['score']:g}/{r['max_score']:g}" for n, r in result["notebooks"].items())
             print(f"[{done}/{len(todo)}] {result['student']}/{result['assignment']}: {scores} "
-                  f"(ETA {eta:.0f} s)", file=sys.stderr)
-    write_csv(out, work)
+                  f"(ETA {eta:.0f} s)", file=sys.stderr, flush=True)
+    except BaseException:
+        with guard:
+            stopping.set()
+            for proc in running:
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _run_worker(spec):
+    from .worker import run
+    run(spec)
 
 
 def template_gradebook(out, assignment):
-    """A gradebook that knows the assignment's cells and hidden tests; each job grades on a copy of it."""
-    folder = out / ".work" / "templates" / assignment
+    """A gradebook that knows the assignment's cells and hidden tests; each job grades on a copy of it.
+
+    Made once per version of the assignment's source (nbgrader needs seconds for it) and kept in
+    _grading/.templates/, or in OUT/.work/templates/ where the repository is read-only.
+    """
+    import shutil
     source_hash = digest(sorted((SOURCE / assignment).glob("*.ipynb")))
-    db = folder / f"{source_hash[:16]}.db"
-    if not db.exists():
-        scratch = folder / "course"
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
+    for folder in (ROOT / "_grading" / ".templates" / assignment, out / ".work" / "templates" / assignment):
+        db = folder / f"{source_hash[:16]}.db"
+        if db.exists():
+            return db
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            break
+    scratch = folder / f"course.{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
         result = nbgrader_api(scratch).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise UsageError(f"nbgrader could not prepare '{assignment}' for grading: {result.get('error')}")
-        shutil.move(scratch / "gradebook.db", db)
-        shutil.rmtree(scratch)
+        os.replace(scratch / "gradebook.db", db)  # a whole file or none, even with runs side by side
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return db
-
-
-def grade_one(spec):
-    """Grade one (student, assignment) in a separate process, bounded in time; always returns a result."""
-    limit = spec["timeout"] * 20 + 120  # a backstop: cells are stopped after `timeout` seconds by nbgrader
-    try:
-        proc = subprocess.run([sys.executable, "-m", "autograder.worker", json.dumps(spec)],
-                              capture_output=True, text=True, timeout=limit)
-        reason = None if proc.returncode == 0 else f"the grader stopped with status {proc.returncode}"
-        log = proc.stderr[-4000:]
-    except subprocess.TimeoutExpired:
-        reason, log = f"grading took longer than {limit} s and was stopped", ""
-    result = load_result(Path(spec["out"]), spec["student"], spec["assignment"])
-    if reason or not result or result.get("submission_hash") != spec["submission_hash"]:
-        result = failed_result(spec, reason or "the grader wrote no result", log)
-    return result
 
 
 def failed_result(spec, reason, log=""):
@@ -137,41 +252,17 @@ def failed_result(spec, reason, log=""):
 
     with Gradebook(f"sqlite:///{spec['template']}") as gb:
         maxima = {nb: gb.find_notebook(nb, spec["assignment"]).max_score for nb in notebooks(spec["assignment"])}
-    result = {k: spec[k] for k in ("student", "assignment", "source_hash", "submission_hash")}
-    result["notebooks"] = {nb: {"score": 0.0, "max_score": m, "reason": reason} for nb, m in maxima.items()}
+    result = {k: spec[k] for k in ("student", "assignment", "key", "submission_hash")}
+    result["notebooks"] = {nb: {"score": 0.0, "max_score": float(m), "reason": reason, "tests": [], "errors": [],
+                                "notices": []} for nb, m in maxima.items()}
     result["log"] = log
     out = Path(spec["out"])
+    from .feedback import zero_page
     for nb in maxima:
         write_atomic(feedback_path(out, spec["student"], spec["assignment"], nb),
                      zero_page(spec["assignment"], nb, reason))
     save_result(out, result)
     return result
-
-
-def zero_page(assignment, notebook, reason):
-    """The feedback page of a notebook that could not be graded: the reason, in words."""
-    return (f"<!DOCTYPE html><html><body><h1>{assignment}/{notebook}: 0 points</h1>"
-            f"<p>{html.escape(reason)}</p></body></html>")
-
-
-def result_path(out, student, assignment):
-    return Path(out) / ".results" / assignment / f"{student}.json"
-
-
-def feedback_path(out, student, assignment, notebook):
-    return Path(out) / "feedback" / student / assignment / f"{notebook}.html"
-
-
-def load_result(out, student, assignment):
-    path = result_path(out, student, assignment)
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def save_result(out, result):
-    write_atomic(result_path(out, result["student"], result["assignment"]), json.dumps(result, indent=1))
 
 
 def write_csv(out, work):
@@ -186,3 +277,6 @@ def write_csv(out, work):
     writer.writerows(sorted(rows))
     write_atomic(Path(out) / "grades.csv", text.getvalue())
     print(f"wrote {Path(out) / 'grades.csv'} ({len(rows)} rows) and {Path(out) / 'feedback'}/", file=sys.stderr)
+
+
+__all__ = ["grade_all", "find_jobs", "result_path"]

@@ -1,22 +1,69 @@
-"""Grade one (student, assignment) with nbgrader in a course folder of its own: ``python -m autograder.worker SPEC``.
+"""Grade one (student, assignment) with nbgrader in a course folder of its own.
 
-SPEC is the JSON that ``grade.grade_one`` passes. The result file is written last, with a rename: it exists only
-for a submission that was graded to the end.
+``run(spec)`` is the body of one grading process: grade.py forks it, fresh for each submission, from a server
+process that has already imported nbgrader, NumPy and torch (so a submission costs no import time). The trusted
+side of the tests runs in this process; the student's code runs in sandboxes it starts (execute.py).
+SPEC is the dict that ``grade.spec_for`` builds. The result file is written last, with a rename: it exists only for
+a submission that was graded to the end.
 """
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from .course import nbgrader_api, notebooks, write_atomic
+from .feedback import describe, page, zero_page
+from .results import feedback_path, save_result
 
-from .course import last_line, nbgrader_api, notebooks, write_atomic
-from .grade import feedback_path, save_result, zero_page
+
+def preload():
+    """What every grading process needs, imported once in the server that forks them."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import nbformat  # noqa: F401
+    import numpy  # noqa: F401
+    from nbgrader.apps import NbGraderAPI  # noqa: F401
+    from nbgrader.api import Gradebook  # noqa: F401
+    from nbgrader.converters import Autograde  # noqa: F401
+    from . import execute  # noqa: F401
+    try:
+        import torch  # noqa: F401
+        import cnntools.checks  # noqa: F401
+    except ImportError:
+        pass
+
+
+def run(spec):
+    """Entry point of a forked grading process."""
+    import signal
+    from .sandbox import set_parent_death_signal
+    set_parent_death_signal()  # if the grading run is killed, so is this process (and its sandbox)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is for the run, which stops this process itself
+    os.environ["AUTOGRADER_SANDBOX"] = spec.get("sandbox", "bwrap")  # as the run resolved it
+    log = Path(spec["log"])
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    try:
+        import torch
+        torch.set_num_threads(spec["threads"])
+    except ImportError:
+        pass
+    main(spec)
 
 
 def main(spec):
+    from nbgrader.api import Gradebook, MissingEntry
+    import nbformat
+
     out, student, assignment = Path(spec["out"]), spec["student"], spec["assignment"]
-    root = out / ".work" / assignment / student
+    root = Path(spec["work"])
     shutil.rmtree(root, ignore_errors=True)
     submitted = root / "submitted" / student / assignment
     submitted.mkdir(parents=True)
@@ -24,29 +71,45 @@ def main(spec):
     for name, path in spec["notebooks"].items():
         shutil.copy(path, submitted / f"{name}.ipynb")
 
-    api = nbgrader_api(root, timeout=spec["timeout"])
+    api = nbgrader_api(root, timeout=spec["timeout"], threads=spec["threads"])
     graded = api.autograde(assignment, student, force=True, create=True)
-    reason = None if graded["success"] else "nbgrader could not grade this submission: " + last_line(graded)
-    if graded["success"]:
-        api.generate_feedback(assignment, student, force=True)
+    reason = None
+    if not graded["success"]:
+        lines = (graded.get("error") or graded.get("log") or "no message").strip().splitlines()
+        reason = "nbgrader could not grade this submission: " + lines[-1]
 
-    result = {k: spec[k] for k in ("student", "assignment", "source_hash", "submission_hash")}
+    result = {k: spec[k] for k in ("student", "assignment", "key", "submission_hash")}
     result["notebooks"], result["log"] = {}, (graded.get("log") or "")[-4000:]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        for nb in notebooks(assignment):
-            maximum = gb.find_notebook(nb, assignment).max_score
+        for nb_name in notebooks(assignment):
+            maximum = float(gb.find_notebook(nb_name, assignment).max_score)
+            entry = {"score": 0.0, "max_score": maximum, "reason": reason, "tests": [], "errors": [], "notices": []}
+            path = root / "autograded" / student / assignment / f"{nb_name}.ipynb"
             try:
-                score = gb.find_submission_notebook(nb, assignment, student).score
-                why = reason
+                submission = gb.find_submission_notebook(nb_name, assignment, student)
             except MissingEntry:
-                score, why = 0.0, reason or f"{nb}.ipynb was not submitted"
-            result["notebooks"][nb] = {"score": float(score), "max_score": float(maximum), "reason": why}
-            page = root / "feedback" / student / assignment / f"{nb}.html"
-            write_atomic(feedback_path(out, student, assignment, nb),
-                         page.read_bytes() if page.exists() else zero_page(assignment, nb, why))
+                submission = None
+            if nb_name not in spec["notebooks"]:
+                entry["reason"] = reason or f"{nb_name}.ipynb was not submitted"
+            elif submission is not None and path.exists() and not reason:
+                nb = nbformat.read(path, as_version=4)
+                scores = {g.name: (float(g.score or 0), float(g.max_score)) for g in submission.grades}
+                entry["score"] = float(submission.score or 0)
+                entry["tests"], entry["errors"] = describe(nb, scores)
+                entry["notices"] = list(nb.metadata.get("autograder", {}).get("notices", []))
+            result["notebooks"][nb_name] = entry
+            if entry["reason"]:
+                text = zero_page(assignment, nb_name, entry["reason"])
+            else:
+                text = page(student, assignment, nb_name, entry["score"], maximum, entry["tests"],
+                            entry["errors"], entry["notices"])
+            write_atomic(feedback_path(out, student, assignment, nb_name), text)
+    for entry in result["notebooks"].values():  # the page has them; the result file needs only the verdicts
+        for test in entry["tests"]:
+            test.pop("visible_source", None)
     save_result(out, result)
-    shutil.rmtree(root, ignore_errors=True)
-
+    if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # kept on request, to look at the graded notebook
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,80 @@
+"""The Gradescope export: the zip holds what Gradescope needs, and its run_autograder, run in a copy of Gradescope's
+layout (/autograder/source, /autograder/submission, /autograder/results), grades like `grade` does."""
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from pipeline import autograder, mistakes, submit
+
+ASSIGNMENT = "dimensions"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    path = tmp_path_factory.mktemp("gradescope") / f"{ASSIGNMENT}.zip"
+    run = autograder("gradescope", ASSIGNMENT, "--out", path, "--timeout", 60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"wrote {path}"
+    return path
+
+
+def test_zip_holds_what_gradescope_runs(package):
+    names = set(zipfile.ZipFile(package).namelist())
+    assert {"setup.sh", "run_autograder", "autograder/gradescope.py", "autograder/sandbox_main.py",
+            f"solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", "cnntools/checks.py", "requirements.txt"} <= names
+    assert any(n.startswith(f"_grading/.templates/{ASSIGNMENT}/") and n.endswith(".db") for n in names)
+    assert not any("/forward/" in n or n.startswith("notebooks/") or n.startswith("tests/") for n in names)
+    info = zipfile.ZipFile(package).getinfo("run_autograder")
+    assert info.external_attr >> 16 & 0o111
+
+
+def gradescope_run(package, tmp_path, files, metadata=True):
+    """Unpack the zip as Gradescope does, put `files` ({name: notebook}) in the submission, run run_autograder."""
+    root = tmp_path / "autograder"
+    zipfile.ZipFile(package).extractall(root / "source")
+    (root / "submission").mkdir(parents=True)
+    for name, nb in files.items():
+        nbformat.write(nb, root / "submission" / name)
+    if metadata:
+        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "ada@example.edu",
+                                                                             "id": 4711, "name": "Ada"}]}))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
+                          text=True, timeout=900, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def notebook(tmp_path, mistake=None):
+    submit(tmp_path / "subs", "s", ASSIGNMENT, mistake)
+    return nbformat.read(tmp_path / "subs" / "s" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+
+
+def test_solution_gets_full_marks(package, tmp_path):
+    results = gradescope_run(package, tmp_path, {f"{ASSIGNMENT}.ipynb": notebook(tmp_path)})
+    assert results["score"] == 14
+    assert sum(t["max_score"] for t in results["tests"]) == 14 and len(results["tests"]) == 6
+    assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in results["tests"])
+    assert results["tests"][0]["name"] == f"{ASSIGNMENT}: test_conv_output_size"
+    assert isinstance(results["execution_time"], int)
+
+
+def test_mistake_loses_points_with_a_message(package, tmp_path):
+    mistake = next(m for m in mistakes(ASSIGNMENT) if m.name == "bias-forgotten")
+    results = gradescope_run(package, tmp_path, {"my work (1).ipynb": notebook(tmp_path, mistake)},
+                             metadata=False)  # another file name, no metadata: still graded
+    assert results["score"] == 12
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    assert [t["name"] for t in failed] == [f"{ASSIGNMENT}: test_conv_param_count"]
+    assert failed[0]["score"] == 0 and "the K biases are missing" in failed[0]["output"]
+
+
+def test_no_notebook_is_explained(package, tmp_path):
+    results = gradescope_run(package, tmp_path, {})
+    assert results["score"] == 0 and results["tests"] == []
+    assert f"upload {ASSIGNMENT}.ipynb" in results["output"]

@@ -1,0 +1,108 @@
+"""Parallel grading gives the grades of a sequential run; a run killed at any moment (SIGINT or SIGKILL) keeps every
+grade it finished, leaves no half-written file, leaves nothing running, and the next run grades only the rest."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline import REPO, autograder, mistakes, submit
+
+ASSIGNMENT = "dimensions"
+
+
+@pytest.fixture(scope="module")
+def subs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("resume-subs")
+    submit(folder, "solution", ASSIGNMENT)
+    submit(folder, "release", ASSIGNMENT, release=True)
+    for mistake in mistakes(ASSIGNMENT)[:3]:
+        submit(folder, f"mistake-{mistake.name}", ASSIGNMENT, mistake)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sequential(subs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sequential")
+    run = autograder("grade", subs, "--out", out, "--jobs", 1)
+    assert run.returncode == 0, run.stderr
+    return (out / "grades.csv").read_text()
+
+
+def count(subs):
+    return len(list(subs.iterdir()))
+
+
+def test_sequential_grades_are_plausible(subs, sequential):
+    rows = sequential.splitlines()
+    assert rows[0] == "student,assignment,notebook,score,max_score" and len(rows) == count(subs) + 1
+    assert f"solution,{ASSIGNMENT},{ASSIGNMENT},14,14" in rows and f"release,{ASSIGNMENT},{ASSIGNMENT},0,14" in rows
+
+
+def test_parallel_run_gives_the_sequential_grades_and_regrades_only_changes(subs, sequential, tmp_path):
+    copy, out = tmp_path / "subs", tmp_path / "out"
+    subprocess.run(["cp", "-r", str(subs), str(copy)], check=True)
+    run = autograder("grade", copy, "--out", out, "--jobs", 2)
+    assert run.returncode == 0, run.stderr
+    assert (out / "grades.csv").read_text() == sequential
+    assert "ETA" in run.stderr
+    submit(tmp_path / "fresh", "release", ASSIGNMENT)  # the solution, handed in again as the release student's
+    notebook = f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    (copy / notebook).write_bytes((tmp_path / "fresh" / notebook).read_bytes())
+    run = autograder("grade", copy, "--out", out, "--jobs", 2)
+    assert run.returncode == 0, run.stderr
+    assert f"grading 1 of {count(subs)} submissions" in run.stderr
+    assert f"release,{ASSIGNMENT},{ASSIGNMENT},14,14" in (out / "grades.csv").read_text().splitlines()
+
+
+def leftovers():
+    """Grading processes and sandboxes still alive."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "multiprocessing.forkserver" in cmd or "sandbox_main.py" in cmd:
+            found.append(f"{pid}: {cmd[:200]}")
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path, sig):
+    out = tmp_path / "out"
+    results = out / ".results" / ASSIGNMENT
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+                             "--jobs", "2"], cwd=REPO, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(results.glob("*.json")):
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no submission was graded in 300 s"
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    stderr = proc.communicate(timeout=60)[1]
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, stderr
+        assert stderr.strip().splitlines()[-1].startswith("autograder: interrupted"), stderr
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    finished = sorted(p.stem for p in results.glob("*.json"))
+    assert 1 <= len(finished) < count(subs), finished  # stopped half-way
+    assert not (out / "grades.csv").exists()  # no CSV of a run that did not finish, not even a partial one
+    for student in finished:  # every file that is there is whole
+        result = json.loads((results / f"{student}.json").read_text())
+        assert result["notebooks"][ASSIGNMENT]["max_score"] == 14
+        page = out / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        assert page.read_text().rstrip().endswith("</html>"), page
+    deadline = time.monotonic() + 30
+    while leftovers():
+        assert time.monotonic() < deadline, leftovers()
+        time.sleep(0.2)
+
+    rerun = autograder("grade", subs, "--out", out, "--jobs", 2)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"grading {count(subs) - len(finished)} of {count(subs)} submissions" in rerun.stderr
+    assert (out / "grades.csv").read_text() == sequential
