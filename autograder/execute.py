@@ -29,6 +29,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .course import SOURCE
+from .protocol import BoundedText, with_cut_note
 from .sandbox import GradingStopped, Limits, NotSupported, Sandbox, SandboxDied, SandboxTimeout, SandboxUnavailable
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -227,34 +228,6 @@ def scope(source):
     return visitor.loads, visitor.binds
 
 
-class Capture:
-    """A bounded text stream (the trusted side's sys.stdout / sys.stderr while a cell runs)."""
-
-    def __init__(self, limit=OUTPUT_LIMIT):
-        self.parts, self.size, self.dropped, self.limit = [], 0, 0, limit
-
-    def write(self, s):
-        s = str(s)
-        room = self.limit - self.size
-        if room > 0:
-            self.parts.append(s[:room])
-            self.size += min(len(s), room)
-        self.dropped += max(0, len(s) - max(room, 0))
-        return len(s)
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-    def text(self):
-        text = "".join(self.parts)
-        if self.dropped:
-            text += f"\n[... {self.dropped} more characters of output were cut ...]\n"
-        return text
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Running a notebook
 
@@ -345,8 +318,8 @@ class Session:
             cell.outputs.append(error_output("DeadKernelError", f"{died}; this cell did not finish"))
             return False
         self.replay.append((source, label))
-        out = _join(reply.get("out"), reply.get("out_dropped"))
-        err = _join(reply.get("err"), reply.get("err_dropped"))
+        out = with_cut_note(reply.get("out"), reply.get("out_dropped"))
+        err = with_cut_note(reply.get("err"), reply.get("err_dropped"))
         if out:
             cell.outputs.append(stream_output(out))
         if err:
@@ -371,7 +344,7 @@ class Session:
     # the trusted side --------------------------------------------------------------------------------------------
     def run_trusted(self, source, label):
         """Run instructor code (a test or a setup cell) here. Returns (stdout, stderr, exception or None)."""
-        out, err = Capture(), Capture()
+        out, err = BoundedText(OUTPUT_LIMIT), BoundedText(OUTPUT_LIMIT)
         self.names.cache.clear()
         self.sandbox.on_output = lambda o, e: (out.write(o), err.write(e))
         self.sandbox.deadline = self.deadline()
@@ -400,7 +373,7 @@ class Session:
             self.sandbox.on_output = None
             self.sandbox.deadline = None
             self.names.cache.clear()
-        return out.text(), err.text(), error
+        return with_cut_note(*out.take()), with_cut_note(*err.take()), error
 
     def run(self, cell, index, saved_source):
         what = kind(cell)
@@ -483,13 +456,6 @@ class Session:
 
     def close(self):
         self.sandbox.kill()
-
-
-def _join(text, dropped):
-    text = text if type(text) is str else ""
-    if type(dropped) is int and dropped > 0:
-        text += f"\n[... {dropped} more characters of output were cut ...]\n"
-    return text
 
 
 class SandboxExecute(NbGraderPreprocessor):

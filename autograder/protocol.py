@@ -33,6 +33,50 @@ class Unsendable(TypeError):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Output
+
+class BoundedText(io.TextIOBase):
+    """sys.stdout / sys.stderr while a cell or a test runs: keeps the first `limit` characters, counts the rest."""
+
+    def __init__(self, limit):
+        self.limit, self.parts, self.size, self.dropped = limit, [], 0, 0
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(s[:room])
+            self.size += min(len(s), room)
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def take(self):
+        """(text kept, number of characters dropped) since the last take; starts afresh."""
+        text, dropped = "".join(self.parts), self.dropped
+        self.parts, self.size, self.dropped = [], 0, 0
+        return text, dropped
+
+
+def with_cut_note(text, dropped):
+    """Output as shown: the text kept, then how much was cut (both as the other side sent them, so checked)."""
+    text = text if type(text) is str else ""
+    if type(dropped) is int and dropped > 0:
+        text += f"\n[... {dropped} more characters of output were cut ...]\n"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Frames
 
 def write_frame(fd, header, blobs=()):

@@ -449,8 +449,8 @@ class Sandbox:
             self.kill()
             raise SandboxDied(self.dead)
         if self.on_output is not None:
-            self.on_output(_text(reply.get("out"), reply.get("out_dropped")),
-                           _text(reply.get("err"), reply.get("err_dropped")))
+            self.on_output(protocol.with_cut_note(reply.get("out"), reply.get("out_dropped")),
+                           protocol.with_cut_note(reply.get("err"), reply.get("err_dropped")))
         return reply, reply_blobs
 
     def _failed(self, stop):
@@ -583,13 +583,6 @@ class _Incoming:
         if not (isinstance(cls, type) and torch is not None and issubclass(cls, torch.nn.Module)):
             raise protocol.ProtocolError(f"{path} is not a torch module class")
         return cls
-
-
-def _text(text, dropped):
-    text = text if type(text) is str else ""
-    if type(dropped) is int and dropped > 0:
-        text += f"\n[... {dropped} more characters of output were cut ...]\n"
-    return text
 
 
 def remote_exception(info):

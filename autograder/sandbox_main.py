@@ -8,7 +8,6 @@ sandbox of a grader running as root), it first becomes UID/GID with no capabilit
 import ast
 import builtins
 import faulthandler
-import io
 import linecache
 import os
 import sys
@@ -19,38 +18,6 @@ import protocol
 OUTPUT_LIMIT = 32_000   # characters of stdout and of stderr kept per request
 MESSAGE_LIMIT = 4_000   # characters of an exception's message
 TRACEBACK_LIMIT = 6_000
-
-
-class Capture(io.TextIOBase):
-    """sys.stdout / sys.stderr: keeps the first OUTPUT_LIMIT characters written during a request."""
-
-    def __init__(self):
-        self.parts, self.size, self.dropped = [], 0, 0
-
-    def write(self, s):
-        if not isinstance(s, str):
-            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
-        room = OUTPUT_LIMIT - self.size
-        if room > 0:
-            self.parts.append(s[:room])
-            self.size += min(len(s), room)
-        self.dropped += max(0, len(s) - max(room, 0))
-        return len(s)
-
-    def writable(self):
-        return True
-
-    def isatty(self):
-        return False
-
-    @property
-    def encoding(self):
-        return "utf-8"
-
-    def take(self):
-        text, dropped = "".join(self.parts), self.dropped
-        self.parts, self.size, self.dropped = [], 0, 0
-        return text, dropped
 
 
 class FakeIPython:
@@ -292,7 +259,7 @@ def main():
             pass
     faulthandler.enable(file=sys.__stderr__)
     sys.stdin = open(os.devnull)
-    out, err = Capture(), Capture()
+    out, err = protocol.BoundedText(OUTPUT_LIMIT), protocol.BoundedText(OUTPUT_LIMIT)
     sys.stdout, sys.stderr = out, err
     sys.path[0] = os.getcwd()  # the student's folder, as in a notebook; not this program's folder
     sys.argv = ["notebook"]

@@ -3,10 +3,9 @@
 ``run(spec)`` is the body of one grading process: grade.py forks it, fresh for each submission, from a server
 process that has already imported nbgrader, NumPy and torch (so a submission costs no import time). The trusted
 side of the tests runs in this process; the student's code runs in sandboxes it starts (execute.py).
-SPEC is the dict that ``grade.spec_for`` builds. The result file is written last, with a rename: it exists only for
+SPEC is the dict that ``grade.grade_all`` builds for each submission. The result file is written last, with a rename: it exists only for
 a submission that was graded to the end.
 """
-import json
 import os
 import shutil
 import sys
@@ -111,6 +110,3 @@ def main(spec):
     if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # kept on request, to look at the graded notebook
         shutil.rmtree(root, ignore_errors=True)
 
-
-if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
