@@ -20,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
+from tqdm import tqdm
 
-from .course import ROOT, SOURCE, UsageError, assignments, check_assignment, digest, nbgrader_api, notebooks
-from .course import write_atomic
+from .course import ROOT, SOURCE, UsageError, assignments, check_assignment, digest, last_line, nbgrader_api
+from .course import notebooks, write_atomic
 from .results import feedback_path, load_result, result_path, save_result
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -189,6 +190,9 @@ def run_pool(ctx, todo, jobs):
         return result
 
     pool = ThreadPoolExecutor(max_workers=jobs)
+    # a line per graded submission (what a log keeps), and on a terminal a bar below them
+    bar = tqdm(total=len(todo), file=sys.stderr, disable=not sys.stderr.isatty(), unit="submission",
+               bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}, ETA {remaining}]")
     try:
         futures = [pool.submit(grade_one, spec) for spec in todo]
         for done, future in enumerate(as_completed(futures), start=1):
@@ -198,8 +202,9 @@ def run_pool(ctx, todo, jobs):
             elapsed = time.monotonic() - started
             eta = elapsed / done * (len(todo) - done)
             scores = ", ".join(f"{n} {r['score']:g}/{r['max_score']:g}" for n, r in result["notebooks"].items())
-            print(f"[{done}/{len(todo)}] {result['student']}/{result['assignment']}: {scores} "
-                  f"(ETA {eta:.0f} s)", file=sys.stderr, flush=True)
+            bar.write(f"[{done}/{len(todo)}] {result['student']}/{result['assignment']}: {scores} "
+                      f"(ETA {eta:.0f} s)", file=sys.stderr)
+            bar.update()
     except BaseException:
         with guard:
             stopping.set()
@@ -207,6 +212,8 @@ def run_pool(ctx, todo, jobs):
                 proc.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        bar.close()
     pool.shutdown()
 
 
@@ -239,7 +246,7 @@ def template_gradebook(out, assignment):
     try:
         result = nbgrader_api(scratch).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
-            raise UsageError(f"nbgrader could not prepare '{assignment}' for grading: {result.get('error')}")
+            raise UsageError(f"nbgrader could not prepare '{assignment}' for grading: {last_line(result)}")
         os.replace(scratch / "gradebook.db", db)  # a whole file or none, even with runs side by side
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

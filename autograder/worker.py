@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .course import nbgrader_api, notebooks, write_atomic
+from .course import last_line, nbgrader_api, notebooks, write_atomic
 from .feedback import describe, page, zero_page
 from .results import feedback_path, save_result
 
@@ -74,8 +74,7 @@ def main(spec):
     graded = api.autograde(assignment, student, force=True, create=True)
     reason = None
     if not graded["success"]:
-        lines = (graded.get("error") or graded.get("log") or "no message").strip().splitlines()
-        reason = "nbgrader could not grade this submission: " + lines[-1]
+        reason = "nbgrader could not grade this submission: " + last_line(graded)
 
     result = {k: spec[k] for k in ("student", "assignment", "key", "submission_hash")}
     result["notebooks"], result["log"] = {}, (graded.get("log") or "")[-4000:]
