@@ -79,7 +79,8 @@ def with_cut_note(text, dropped):
 # ---------------------------------------------------------------------------------------------------------------
 # Frames
 
-def write_frame(fd, header, blobs=()):
+def encode_frame(header, blobs=()):
+    """One message as bytes: its length and number of blobs, then the JSON header and each blob, length first."""
     head = json.dumps(header, separators=(",", ":")).encode()
     parts = [struct.pack(">Q", len(head)), head]
     for blob in blobs:
@@ -87,7 +88,11 @@ def write_frame(fd, header, blobs=()):
     body = b"".join(parts)
     if len(body) > MAX_FRAME:
         raise ProtocolError(f"message of {len(body)} bytes is over the limit of {MAX_FRAME}")
-    data = memoryview(struct.pack(">QI", len(body), len(blobs)) + body)
+    return memoryview(struct.pack(">QI", len(body), len(blobs)) + body)
+
+
+def write_frame(fd, header, blobs=()):
+    data = encode_frame(header, blobs)
     while data:
         n = os.write(fd, data)
         data = data[n:]

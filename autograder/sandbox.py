@@ -410,13 +410,7 @@ class Sandbox:
         return f"the student's Python exited with status {code} (os._exit, or a crash)"
 
     # ------------------------------------------------------------------ requests
-    def _write(self, header, blobs, deadline):
-        head = protocol.json.dumps(header, separators=(",", ":")).encode()
-        parts = [protocol.struct.pack(">Q", len(head)), head]
-        for blob in blobs:
-            parts += [protocol.struct.pack(">Q", len(blob)), blob]
-        body = b"".join(parts)
-        data = memoryview(protocol.struct.pack(">QI", len(body), len(blobs)) + body)
+    def _write(self, data, deadline):
         while data:
             wait = deadline - time.monotonic()
             if wait <= 0:
@@ -436,7 +430,11 @@ class Sandbox:
             raise SandboxDied(self.dead or "the student's Python is not running")
         deadline = deadline if deadline is not None else time.monotonic() + 3600
         try:
-            self._write(header, blobs, deadline)
+            data = protocol.encode_frame(header, blobs)
+        except protocol.ProtocolError as err:  # the test's own message: the student's process is not to blame
+            raise NotSupported(f"the test sends too much to the student's code at once: {err}") from None
+        try:
+            self._write(data, deadline)
             reply, reply_blobs = protocol.read_frame(self.rep_r, deadline)
         except BaseException as stop:  # interrupted half-way (an alarm, ^C): the pipe is out of step, so end it
             if not isinstance(stop, (protocol.TimedOut, protocol.Closed, OSError, protocol.ProtocolError)):
