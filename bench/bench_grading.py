@@ -7,9 +7,9 @@ already made (nbgrader's generate_assignment, not timed) and allow 120 s per cel
 stderr (plain nbgrader zeroes a test that shows a progress bar or a warning; the autograder never does).
 nbgrader's kernels keep their default number of threads; the autograder gives each of its 2 jobs cores / 2 threads.
 The goal is a ratio of at least 1.8 on 2 cores. Measured on 2 cores: 1300 s against 595 s, 2.19x (2026-11-25), and
-2408 s against 1015 s, 2.37x (2026-11-29), the same grades for all 100 notebooks both times; the training notebooks alone give about 1.5x (compute-bound: two one-thread jobs
-against one two-thread kernel). The full run takes about 32 minutes; `--n 12 --assignments dimensions` answers in
-about a minute.
+2408 s against 1015 s, 2.37x (2026-11-29), the same grades for all 100 notebooks both times; the training notebooks
+alone give about 1.5x (compute-bound: two one-thread jobs against one two-thread kernel). The full run takes 30 to 60
+minutes; `--n 12 --assignments dimensions` answers in about a minute.
 """
 import argparse
 import os
