@@ -434,3 +434,24 @@ seen['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
     assert len(probe["pids"]) <= 3, probe["pids"]  # its own pid namespace
     if os.geteuid() == 0:
         assert probe["uid"] == 65534
+
+
+def test_a_test_that_sends_too_much_is_the_graders_limit_not_the_students_crash(monkeypatch):
+    """A message over the frame limit, from the trusted side, fails that test as GraderLimitation; the student's
+    process is not blamed (or killed) for it."""
+    import sys
+    sys.path.insert(0, str(REPO))
+    from autograder import protocol
+    from autograder.sandbox import NotSupported, Sandbox
+    box = Sandbox()
+    box.start(time.monotonic() + 60)
+    try:
+        monkeypatch.setattr(protocol, "MAX_FRAME", 10_000)
+        with pytest.raises(NotSupported, match="too much"):
+            box.op({"op": "exec", "code": "x = " + repr("y" * 20_000)}, deadline=time.monotonic() + 60)
+        assert box.alive()
+        monkeypatch.undo()
+        box.op({"op": "exec", "code": "x = 1"}, deadline=time.monotonic() + 60)
+        assert box.op({"op": "get", "name": "x"}, deadline=time.monotonic() + 60) == 1
+    finally:
+        box.kill()
