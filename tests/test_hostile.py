@@ -10,12 +10,15 @@ import csv
 import json
 import os
 import re
+import sys
 import time
 
 import nbformat
 import pytest
 
 from pipeline import REPO, autograder, read_grades
+
+sys.path.insert(0, str(REPO))  # the direct sandbox tests below import autograder
 
 ASSIGNMENT = "dimensions"
 SOURCE = REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -398,8 +401,6 @@ def test_no_forged_results_and_nothing_left_running(hostile):
 
 def test_sandbox_cannot_see_the_course(tmp_path):
     """Directly: what a student's process sees of the file system, the network and the other processes."""
-    import sys
-    sys.path.insert(0, str(REPO))
     from autograder.sandbox import Limits, Sandbox
     box = Sandbox([], Limits(memory_mb=1024))
     box.start(time.monotonic() + 60)
@@ -439,8 +440,6 @@ seen['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
 def test_a_test_that_sends_too_much_is_the_graders_limit_not_the_students_crash(monkeypatch):
     """A message over the frame limit, from the trusted side, fails that test as GraderLimitation; the student's
     process is not blamed (or killed) for it."""
-    import sys
-    sys.path.insert(0, str(REPO))
     from autograder import protocol
     from autograder.sandbox import NotSupported, Sandbox
     box = Sandbox()
