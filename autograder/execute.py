@@ -28,6 +28,8 @@ from traitlets import Integer
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from cnntools.grading import Cases
+
 from .course import SOURCE
 from .protocol import BoundedText, with_cut_note
 from .sandbox import GradingStopped, Limits, NotSupported, Sandbox, SandboxDied, SandboxTimeout, SandboxUnavailable
@@ -343,15 +345,21 @@ class Session:
 
     # the trusted side --------------------------------------------------------------------------------------------
     def run_trusted(self, source, label):
-        """Run instructor code (a test or a setup cell) here. Returns (stdout, stderr, exception or None)."""
+        """Run instructor code (a test or a setup cell) here.
+
+        Returns (stdout, stderr, exception or None, the value of the cell's last expression or None).
+        """
         out, err = BoundedText(OUTPUT_LIMIT), BoundedText(OUTPUT_LIMIT)
         self.names.cache.clear()
         self.sandbox.on_output = lambda o, e: (out.write(o), err.write(e))
         self.sandbox.deadline = self.deadline()
         try:
-            code = compile(source, label, "exec")
+            tree = ast.parse(source, label)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            code = compile(tree, label, "exec")
+            last = compile(ast.Expression(last.value), label, "eval") if last else None
         except SyntaxError as err:  # the instructor's mistake; the test cannot pass
-            return "", "", err
+            return "", "", err, None
         saved = sys.stdout, sys.stderr, signal.getsignal(signal.SIGALRM)
 
         def alarm(signum, frame):
@@ -359,9 +367,11 @@ class Session:
         signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, max(0.01, self.sandbox.deadline - time.monotonic() + 2))
         sys.stdout, sys.stderr = out, err
-        error = None
+        error = value = None
         try:
             exec(code, self.trusted)
+            if last is not None:
+                value = eval(last, self.trusted)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # the test failed (or was stopped): it scores zero
@@ -373,7 +383,7 @@ class Session:
             self.sandbox.on_output = None
             self.sandbox.deadline = None
             self.names.cache.clear()
-        return with_cut_note(*out.take()), with_cut_note(*err.take()), error
+        return with_cut_note(*out.take()), with_cut_note(*err.take()), error, value
 
     def run(self, cell, index, saved_source):
         what = kind(cell)
@@ -415,19 +425,21 @@ class Session:
             for name in binds:
                 self.trusted.pop(name, None)
             return
-        _, _, error = self.run_trusted(cell.source, f"<setup {gid}>")
+        _, _, error, _ = self.run_trusted(cell.source, f"<setup {gid}>")
         if error is not None:
             cell.metadata.setdefault("autograder", {})["trusted_error"] = f"{type(error).__name__}: {error}"[:2000]
 
     def run_test(self, cell, gid):
         label = f"<test {gid}>"
-        out, err, error = self.run_trusted(cell.source, label)
+        out, err, error, value = self.run_trusted(cell.source, label)
         meta = cell.metadata.setdefault("autograder", {})
         if out:
             cell.outputs.append(stream_output(out))
         if err:
             meta["stderr"] = err  # shown in the feedback; never an output, so warnings cost no points
         if error is None:
+            if type(value) is Cases:  # the grader's own class: nothing of the student's can be one
+                self.record_cases(cell, meta, value)
             return
         hidden = hidden_lines(cell.source)
         line = None
@@ -453,6 +465,19 @@ class Session:
                 meta["student_traceback"] = error.student_traceback
                 meta["from_student"] = True
         cell.outputs.append(error_output(name, message))
+
+    def record_cases(self, cell, meta, cases):
+        """Partial credit: the cases' score as the cell's value (nbgrader reads it), each failure in the metadata."""
+        points = float(nbgrader_meta(cell).get("points") or 0)
+        score = cases.score() / cases.points * points if points else 0.0
+        hidden = hidden_lines(cell.source)
+        meta["cases"] = {"total": len(cases.verdicts), "failed": [
+            {"kind": v.kind, "where": "hidden" if v.line in hidden else "visible", "message": v.message,
+             "points": round(v.points / cases.points * points, 4), "student_traceback": v.student_traceback[-3000:]}
+            for v in cases.failures()]}
+        text = f"{points:g}" if score >= points else f"{min(round(score, 4), points - 1e-4):g}"
+        cell.outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                         data={"text/plain": text}))
 
     def close(self):
         self.sandbox.kill()

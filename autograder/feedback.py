@@ -10,6 +10,7 @@ import html
 from .execute import kind, nbgrader_meta, strip_hidden
 
 SHOW = 4_000         # characters of any one block of text on the page
+CASES_LISTED = 15    # failing cases listed by message per test (the rest are counted)
 PAGE_LIMIT = 400_000  # characters of the whole page
 
 
@@ -28,6 +29,23 @@ def _error(cell):
 def _stdout(cell):
     return "".join(out.get("text", "") for out in cell.get("outputs", [])
                    if out.get("output_type") == "stream")
+
+
+def case_report(cases):
+    """Every failing case of a partially credited test, a line each: its kind, where it is, its points."""
+    failed = cases.get("failed", [])
+    lost = sum(c["points"] for c in failed)
+    lines = [f"{len(failed)} of {cases.get('total', len(failed))} cases failed, worth {lost:.3g} points:"]
+    for c in failed[:CASES_LISTED]:
+        where = "hidden test" if c["where"] == "hidden" else "visible test"
+        lines.append(f"- [{where}, {c['kind']}, -{c['points']:.3g}] {c['message']}")
+    if len(failed) > CASES_LISTED:
+        lines.append(f"- ... and {len(failed) - CASES_LISTED} more, worth "
+                     f"{sum(c['points'] for c in failed[CASES_LISTED:]):.3g} points")
+    if any(c["where"] == "hidden" for c in failed):
+        lines.append("(Hidden cases are ones the notebook does not show; their kinds are all among the visible "
+                     "cases. Check the cases the docstring describes.)")
+    return "\n".join(lines)
 
 
 def describe(nb, scores):
@@ -52,10 +70,16 @@ def describe(nb, scores):
             if err and where == "hidden":
                 message += ("\n(This failed in the hidden tests: your code is wrong on cases the notebook does "
                             "not show. Check the cases the docstring describes.)")
-            tests.append({"name": gid, "score": score, "max_score": maximum, "passed": err is None,
-                          "message": _cap(message, 2_500), "output": _cap(_stdout(cell)),
+            cases = extra.get("cases") if not err else None
+            if cases and cases.get("failed"):
+                message = case_report(cases)
+            traceback = extra.get("student_traceback", "") or next(
+                (c["student_traceback"] for c in (cases or {}).get("failed", []) if c.get("student_traceback")), "")
+            tests.append({"name": gid, "score": score, "max_score": maximum,
+                          "passed": err is None and score >= maximum,
+                          "message": _cap(message, 6_000), "output": _cap(_stdout(cell)),
                           "stderr": _cap(extra.get("stderr", "")),
-                          "student_traceback": _cap(extra.get("student_traceback", "")),
+                          "student_traceback": _cap(traceback),
                           "visible_source": strip_hidden(cell.source)})
         elif what in ("student", "setup") and cell.cell_type == "code":
             err = _error(cell)
@@ -83,7 +107,8 @@ def page(student, assignment, notebook, score, max_score, tests, errors, notices
     if tests:
         parts.append("<h2>Tests</h2><table><tr><th>test</th><th>points</th><th>result</th></tr>")
         for t in tests:
-            status = "<span class='pass'>passed</span>" if t["passed"] else "<span class='fail'>failed</span>"
+            status = ("<span class='pass'>passed</span>" if t["passed"] else
+                      "<span class='fail'>partly passed</span>" if t["score"] > 0 else "<span class='fail'>failed</span>")
             parts.append(f"<tr><td><a href='#{e(t['name'])}'>{e(t['name'])}</a></td>"
                          f"<td>{t['score']:g} / {t['max_score']:g}</td><td>{status}</td></tr>")
         parts.append("</table>")

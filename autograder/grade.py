@@ -8,6 +8,7 @@ so a run killed at any moment keeps what it finished, and the next run grades on
 """
 import csv
 import fcntl
+import hashlib
 import io
 import json
 import multiprocessing
@@ -31,9 +32,12 @@ FIELDS = ["student", "assignment", "notebook", "score", "max_score"]
 
 
 def find_jobs(submissions, only=None):
-    """[(student, assignment, {notebook: path})] for SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb.
+    """The submissions under SUBMISSIONS/<student>/<assignment>/, and what was passed over.
 
-    Raises UsageError for anything an operator must fix first: the run then writes nothing.
+    Returns ``(jobs, skipped)``: jobs are ``(student, assignment, {notebook: path}, notes)``, where ``notes`` holds
+    ``problems`` ({notebook: why it scores 0}) and ``renamed`` ({notebook: the file graded as it}); ``skipped`` is a
+    line for each folder or file that is no assignment and no notebook. Only the operator's mistakes raise
+    UsageError (the run then writes nothing); a student's broken submission costs that student, with its reason.
     """
     root = Path(submissions)
     if not root.is_dir():
@@ -41,32 +45,51 @@ def find_jobs(submissions, only=None):
     if only:
         check_assignment(only)
     known = assignments()
-    students = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not students:
-        raise UsageError(f"no student folders in {submissions}")
-    jobs = []
-    for student in students:
-        if not STUDENT_ID.fullmatch(student.name):
-            raise UsageError(f"{student}: a student id may hold only letters, digits, '.', '_' and '-'")
-        if not any(student.glob("*/*.ipynb")):
-            raise UsageError(f"{student}: no notebook in <assignment>/<notebook>.ipynb")
-        for folder in sorted(p for p in student.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if folder.name not in known:
-                raise UsageError(f"{folder}: unknown assignment '{folder.name}' (known: {', '.join(known)})")
-            if only and folder.name != only:
-                continue
-            found = {}
-            for path in sorted(folder.glob("*.ipynb")):
-                try:
-                    nbformat.read(path, as_version=4)
-                except Exception as err:  # any parse failure: report the file, not a traceback
-                    reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-                    raise UsageError(f"{path}: not a valid notebook ({reason})") from None
-                found[path.stem] = path
-            jobs.append((student.name, folder.name, found))
+    jobs, skipped = [], []
+    for student in sorted(root.iterdir()):
+        if not student.is_dir():
+            skipped.append(f"{student.name}: not a student folder")
+        elif not STUDENT_ID.fullmatch(student.name):
+            skipped.append(f"{student.name}: not a student id (letters, digits, '.', '_' and '-' only)")
+        else:
+            folders = sorted(student.iterdir())
+            for folder in folders:
+                if not (folder.is_dir() and folder.name in known):
+                    skipped.append(f"{student.name}/{folder.name}: not an assignment (known: {', '.join(known)})")
+                elif not only or folder.name == only:
+                    found, notes = match_notebooks(folder, notebooks(folder.name))
+                    jobs.append((student.name, folder.name, found, notes))
     if not jobs:
-        raise UsageError(f"no submissions of '{only}' in {submissions}")
-    return jobs
+        raise UsageError(f"no submissions{f' of {only!r}' if only else ''} in {submissions} "
+                         "(expected SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb)")
+    return jobs, skipped
+
+
+def match_notebooks(folder, expected):
+    """({notebook: path}, notes) for one assignment folder: each expected notebook by its name, or, when the
+    assignment has one notebook and the folder holds one, that one whatever its name (browsers save a second
+    download as 'forward (1).ipynb'). A notebook that cannot be read is a problem of that notebook only."""
+    present = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
+    found, problems, renamed = {}, {}, {}
+    for name in expected:
+        path = folder / f"{name}.ipynb"
+        if path in present:
+            found[name] = path
+    if len(expected) == 1 and not found and len(present) == 1:
+        found[expected[0]], renamed[expected[0]] = present[0], present[0].name
+    for name in expected:
+        if name not in found:
+            problems[name] = (f"no notebook in {folder.name}/ to grade as {name}.ipynb" if not present else
+                              f"{name}.ipynb is not among the notebooks handed in "
+                              f"({', '.join(p.name for p in present)})")
+    for name, path in list(found.items()):
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as err:  # not JSON, truncated, empty: any parse failure, reported by its first line
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            problems[name] = f"{path.name} is not a valid notebook ({reason[:300]})"
+            del found[name]
+    return found, {"problems": problems, "renamed": renamed}
 
 
 def grader_digest():
@@ -109,7 +132,7 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120):
     ctx.set_forkserver_preload(["autograder.preload"])
     from multiprocessing import forkserver
     forkserver.ensure_running()  # it imports nbgrader and torch (seconds) while this process checks the input
-    work = find_jobs(submissions, only)
+    work, skipped = find_jobs(submissions, only)
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out is a file, not a folder: {out}")
@@ -120,14 +143,19 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120):
     grader = grader_digest()
     limits = {"timeout": timeout, "memory_mb": os.environ.get("AUTOGRADER_MEMORY_MB", "4096")}
     todo = []
-    for student, assignment, found in work:
+    for line in skipped:
+        print(f"passed over: {line}", file=sys.stderr)
+    for student, assignment, found, notes in work:
+        for name, why in notes["problems"].items():
+            print(f"{student}/{assignment}: {why}; {name} scores 0", file=sys.stderr)
         source = digest(sorted((SOURCE / assignment).glob("*.ipynb")))
         spec = {"student": student, "assignment": assignment, "timeout": timeout, "threads": threads,
                 "out": str(out), "work": str(out / ".work" / assignment / student),
                 "log": str(out / ".work" / "logs" / assignment / f"{student}.log"),
-                "notebooks": {k: str(v) for k, v in found.items()},
+                "notebooks": {k: str(v) for k, v in found.items()}, **notes,
                 "key": _key(source, grader, limits),
-                "submission_hash": digest(found[k] for k in sorted(found))}
+                "submission_hash": digest(found[k] for k in sorted(found)) + ":" + hashlib.sha256(
+                    json.dumps(notes, sort_keys=True).encode()).hexdigest()[:16]}
         previous = load_result(out, student, assignment)
         if not previous or any(previous.get(k) != spec[k] for k in ("key", "submission_hash")):
             todo.append(spec)
@@ -274,7 +302,7 @@ def failed_result(spec, reason, log=""):
 
 def write_csv(out, work):
     rows = []
-    for student, assignment, _ in work:
+    for student, assignment, *_ in work:
         result = load_result(out, student, assignment)
         for nb, r in sorted(result["notebooks"].items()):
             rows.append([student, assignment, nb, f"{r['score']:g}", f"{r['max_score']:g}"])

@@ -70,11 +70,12 @@ def main(spec):
     for name, path in spec["notebooks"].items():
         shutil.copy(path, submitted / f"{name}.ipynb")
 
-    api = nbgrader_api(root, timeout=spec["timeout"], threads=spec["threads"])
-    graded = api.autograde(assignment, student, force=True, create=True)
-    reason = None
-    if not graded["success"]:
-        reason = "nbgrader could not grade this submission: " + last_line(graded)
+    reason, graded = None, {}
+    if spec["notebooks"]:  # nothing to run when every notebook of the submission is missing or unreadable
+        api = nbgrader_api(root, timeout=spec["timeout"], threads=spec["threads"])
+        graded = api.autograde(assignment, student, force=True, create=True)
+        if not graded["success"]:
+            reason = "nbgrader could not grade this submission: " + last_line(graded)
 
     result = {k: spec[k] for k in ("student", "assignment", "key", "submission_hash")}
     result["notebooks"], result["log"] = {}, (graded.get("log") or "")[-4000:]
@@ -88,13 +89,16 @@ def main(spec):
             except MissingEntry:
                 submission = None
             if nb_name not in spec["notebooks"]:
-                entry["reason"] = reason or f"{nb_name}.ipynb was not submitted"
+                entry["reason"] = reason or spec.get("problems", {}).get(nb_name) or f"{nb_name}.ipynb was not submitted"
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
                 scores = {g.name: (float(g.score or 0), float(g.max_score)) for g in submission.grades}
                 entry["score"] = float(submission.score or 0)
                 entry["tests"], entry["errors"] = describe(nb, scores)
                 entry["notices"] = list(nb.metadata.get("autograder", {}).get("notices", []))
+                if nb_name in spec.get("renamed", {}):
+                    entry["notices"].insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
+                                               f"{nb_name}.ipynb, the only notebook in the folder.")
             result["notebooks"][nb_name] = entry
             if entry["reason"]:
                 text = zero_page(assignment, nb_name, entry["reason"])

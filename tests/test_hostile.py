@@ -16,6 +16,7 @@ import time
 import nbformat
 import pytest
 
+import inprocess
 from pipeline import REPO, autograder, read_grades
 
 sys.path.insert(0, str(REPO))  # the direct sandbox tests below import autograder
@@ -272,6 +273,38 @@ def kill_everything(nb):
     nb.cells.append(free_cell("import os, signal\nos.kill(-1, signal.SIGKILL)"))
 
 
+FORGE_SCORE = """
+import cnntools.grading
+
+class Cases:  # a look-alike of the grader's class, with a score of its own choosing
+    def __init__(self, *args, **kwargs):
+        pass
+    def __call__(self, *args, **kwargs):
+        return self
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return True
+    def score(self):
+        return 100.0
+    def __repr__(self):
+        return "100"
+
+cnntools.grading.Cases.score = lambda self: 100.0
+cnntools.grading.Cases.__repr__ = lambda self: "100"
+cnntools.grading.ARGUMENTS = cnntools.grading.ORDINARY = 0.0
+grade = Cases()
+print("100")
+"""
+
+
+def forged_score(nb):
+    wrong(nb, *WRONG)
+    nb.cells.insert(index(nb, "conv_output_size"), free_cell(FORGE_SCORE))
+    for f in WRONG:  # and a score left as the last value of every answer cell
+        cell(nb, f).source += "\n\nCases()"
+
+
 def noisy_but_correct(nb):
     c = cell(nb, "conv_output_size")
     c.source = c.source.replace(
@@ -302,7 +335,22 @@ CASES = {
     "network": (network, {"test_conv_param_count"}, []),
     "kill-everything": (kill_everything, set(), []),
     "noisy-but-correct": (noisy_but_correct, set(), []),
+    "forged-score": (forged_score, set(POINTS), []),
 }
+# The functions each case defines as in WRONG: their tests must get what those definitions earn, case by case,
+# when graded plainly (in process), no more. The tests a case breaks otherwise (a crash, a loop) must get 0.
+BROKEN = {"monkeypatch": list(WRONG), "edited-test": ["conv_param_count", "fc_param_count"],
+          "deleted-test": ["fc_param_count", "pool_output_size"],
+          "duplicated-test": ["pool_output_size", "receptive_field"], "read-solutions": ["conv_output_size"],
+          "write-gradebook": ["conv_param_count"], "forged-score": list(WRONG)}
+
+
+def expected(name):
+    """{test: (score, max_score)} a hostile case must get."""
+    _, lost, _ = CASES[name]
+    plain = inprocess.grade(ASSIGNMENT, {f: WRONG[f] for f in BROKEN.get(name, [])})
+    return {t: ((plain[t].score() if name in BROKEN else 0.0) if t in lost else float(p), float(p))
+            for t, p in POINTS.items()}
 
 
 def hidden_lines():
@@ -369,10 +417,11 @@ def test_hostile_submission_earns_only_what_it_wrote(hostile, name):
     _, lost, words = CASES[name]
     got = scores(hostile, name)
     assert set(got) == set(POINTS), got  # every test was graded, none added, none dropped
-    want = {t: (0.0 if t in lost else float(p), float(p)) for t, p in POINTS.items()}
-    assert got == want, f"{name}: {got}"
+    want = expected(name)
+    assert all(want[t][0] < want[t][1] for t in lost)
+    assert got == pytest.approx(want, abs=1e-3), f"{name}: {got}"
     total = sum(s for s, _ in want.values())
-    assert hostile["grades"][(name, ASSIGNMENT, ASSIGNMENT)] == (total, 14)
+    assert hostile["grades"][(name, ASSIGNMENT, ASSIGNMENT)] == pytest.approx((total, 14), abs=1e-3)
     page = (hostile["out"] / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     for word in words:
         assert word in page, f"{name}: the feedback does not say {word!r}"

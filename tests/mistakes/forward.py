@@ -170,3 +170,13 @@ def relu_forward(x):
     return np.max(x, 0)
 '''),
 ]
+
+
+# Right everywhere, but with a Python loop over output positions where the docstring asks for none: a small edit of
+# the solution's conv2d_forward that must cost exactly the vectorization share of its points.
+LOOP_IN_VECTORIZED_SLOT = ("conv2d_forward", [(
+    '    out = np.einsum("nchwml,kcml->nkhw", windows, w, optimize=True)\n',
+    '    out = np.empty((x.shape[0], K, windows.shape[2], windows.shape[3]))\n'
+    '    for i in range(windows.shape[2]):\n'
+    '        for j in range(windows.shape[3]):\n'
+    '            out[:, :, i, j] = np.einsum("ncml,kcml->nk", windows[:, :, i, j], w)\n')])

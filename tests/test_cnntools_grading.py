@@ -1,0 +1,74 @@
+"""cnntools.grading.Cases: the shares of the points, and what a failing case reports."""
+import pytest
+
+from cnntools.grading import ARGUMENTS, ORDINARY, VECTORIZED, Cases
+
+
+def cases(*outcomes):
+    """A Cases whose verdicts are (kind, passed) pairs, run through real ``with`` blocks."""
+    grade = Cases("f", points=10)
+    for kind, passed in outcomes:
+        with grade(kind):
+            assert passed, f"case of kind {kind} failed"
+    return grade
+
+
+def test_all_passed_is_exactly_the_points():
+    assert cases(("value", True), ("stride", True), ("bad stride", True)).score() == 10
+    assert repr(cases(("value", True))) == "10"
+
+
+def test_shares_follow_the_kinds():
+    grade = cases(("value", True), ("value", True), ("stride", True), ("padding", True), ("bad n", True),
+                  ("bad stride", True), ("vectorized", True))
+    shares = grade.shares()
+    assert sum(shares) == pytest.approx(10)
+    assert shares[:2] == pytest.approx([10 * ORDINARY / 2] * 2)
+    assert shares[2:4] == pytest.approx([10 * (1 - ORDINARY - ARGUMENTS - VECTORIZED) / 2] * 2)
+    assert shares[4:6] == pytest.approx([10 * ARGUMENTS / 2] * 2)
+    assert shares[6] == pytest.approx(10 * VECTORIZED)
+
+
+def test_values_only_take_everything_but_the_argument_share():
+    grade = cases(("value", True), ("value", False), ("bad n", True))
+    assert grade.score() == pytest.approx(10 * (1 - ARGUMENTS) / 2 + 10 * ARGUMENTS)
+
+
+def test_no_argument_check_keeps_at_least_85_percent():
+    grade = cases(("value", True), ("dilation", True), ("bad n", False), ("bad type", False), ("bad empty", False))
+    assert grade.score() == pytest.approx(10 * (1 - ARGUMENTS)) and grade.score() >= 8.5
+
+
+def test_a_failing_case_never_rounds_to_full_marks():
+    grade = Cases("f", points=1)
+    for i in range(100_000):
+        with grade("value"):
+            assert i, "the first case fails"
+    assert grade.score() < 1
+
+
+def test_failures_are_printed_and_kept(capsys):
+    grade = Cases("conv", points=2)
+    with grade("stride", "conv(x, stride=2)"):
+        raise IndexError("index 3 is out of bounds")
+    with grade("value"):
+        raise NotImplementedError()
+    printed = capsys.readouterr().out
+    assert "FAILED [stride] conv(x, stride=2): your code raised IndexError: index 3 is out of bounds" in printed
+    assert [v.message for v in grade.failures()][1] == "conv is not written yet (it raises NotImplementedError)"
+    assert "1 of 2 points" not in grade._repr_markdown_() and "2 of 2 cases failed" in grade._repr_markdown_()
+
+
+def test_what_is_not_an_exception_is_not_caught():
+    grade = Cases("f", points=1)
+    with pytest.raises(KeyboardInterrupt):
+        with grade("value"):
+            raise KeyboardInterrupt
+
+
+def test_the_with_line_is_recorded():
+    grade = Cases("f", points=1)
+    with grade("value"):
+        pass
+    import inspect
+    assert grade.verdicts[0].line == inspect.currentframe().f_lineno - 3
