@@ -1,7 +1,7 @@
 """Operator mistakes get one line naming the problem, exit status 2, and no grades.csv."""
 import pytest
 
-from pipeline import autograder, submit
+from pipeline import autograder, read_grades, submit
 
 
 @pytest.fixture
@@ -29,24 +29,36 @@ def test_unknown_assignment_option(subs, tmp_path):
     fails_cleanly(autograder("grade", subs, "--out", out, "--assignment", "nope"), out, "nope")
 
 
-def test_unknown_assignment_folder(subs, tmp_path):
+def test_no_submission_at_all(tmp_path):
+    (tmp_path / "subs" / "alice" / "notes").mkdir(parents=True)
+    out = tmp_path / "out"
+    fails_cleanly(autograder("grade", tmp_path / "subs", "--out", out), out, "no submissions")
+
+
+def test_a_students_broken_folders_cost_that_student_only(subs, tmp_path):
+    """Not an operator's mistake: a notebook that is not JSON, an assignment folder without a notebook, a folder
+    that is no assignment. Each costs its own student the points, with the reason; the run grades the rest."""
     (subs / "alice" / "nope").mkdir()
     (subs / "alice" / "nope" / "x.ipynb").write_text("{}")
-    out = tmp_path / "out"
-    fails_cleanly(autograder("grade", subs, "--out", out), out, "nope")
-
-
-def test_notebook_that_is_not_json(subs, tmp_path):
     (subs / "bob" / "dimensions").mkdir(parents=True)
     (subs / "bob" / "dimensions" / "dimensions.ipynb").write_text('{"cells": [')
+    submit(subs, "bob", "forward")
+    (subs / "carol" / "dimensions").mkdir(parents=True)
+    (subs / "carol" / "dimensions" / "notes.pdf").write_bytes(b"%PDF-1.4")
     out = tmp_path / "out"
-    fails_cleanly(autograder("grade", subs, "--out", out), out, "bob", "dimensions.ipynb", "not a valid notebook")
-
-
-def test_student_folder_without_notebook(subs, tmp_path):
-    (subs / "carol").mkdir()
-    out = tmp_path / "out"
-    fails_cleanly(autograder("grade", subs, "--out", out), out, "carol", "no notebook")
+    run = autograder("grade", subs, "--out", out, "--assignment", "dimensions")
+    assert run.returncode == 0, run.stderr
+    grades = read_grades(out / "grades.csv")
+    assert grades == {("alice", "dimensions", "dimensions"): (0, 14), ("bob", "dimensions", "dimensions"): (0, 14),
+                      ("carol", "dimensions", "dimensions"): (0, 14)}
+    assert "passed over: alice/nope: not an assignment" in run.stderr
+    assert "bob/dimensions: dimensions.ipynb is not a valid notebook" in run.stderr
+    assert "carol/dimensions: no notebook" in run.stderr
+    page = (out / "feedback" / "bob" / "dimensions" / "dimensions.html").read_text()
+    assert "not a valid notebook" in page
+    assert "no notebook in dimensions/" in (out / "feedback" / "carol" / "dimensions" / "dimensions.html").read_text()
+    run = autograder("grade", subs, "--out", out)  # bob's forward, unharmed by his broken dimensions
+    assert read_grades(out / "grades.csv")[("bob", "forward", "forward")] == (11, 11), run.stderr
 
 
 @pytest.mark.parametrize("option", [["--jobs", "0"], ["--timeout", "-1"], ["--jobs", "two"]])

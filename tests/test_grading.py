@@ -1,12 +1,21 @@
 """The real pipeline (release, submit, grade) gives the solutions full marks, the untouched release nothing, and
-takes points off every plausible mistake in tests/mistakes/."""
+takes points off the plausible mistakes in tests/mistakes/ in their own function's test.
+
+Every mistake of the NumPy assignments is checked in process (test_fair_grading.py); here a few of each go through
+the whole pipeline, which must grade them exactly as the in-process run does. The training assignment's mistakes
+all go through the pipeline (its tests run the student's training loop).
+"""
+import json
 import os
 
 import pytest
 
+import inprocess
 from pipeline import autograder, graded_assignments, mistakes, read_grades, submit
 
-CASES = [(a, m) for a in graded_assignments() for m in mistakes(a)]
+NUMPY_SAMPLE = 2  # mistakes of each NumPy assignment graded through the pipeline: the first ones in the list
+CASES = [(a, m) for a in graded_assignments()
+         for m in (mistakes(a) if a == "training" else mistakes(a)[:NUMPY_SAMPLE])]
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +49,21 @@ def test_untouched_release_gets_nothing(grading, assignment):
     assert got and all(score == 0 for score, _ in got.values()), got
 
 
+def scores_by_test(grading, student, assignment):
+    """{test: score} from the result file of one submission."""
+    result = json.loads((grading[1] / ".results" / assignment / f"{student}.json").read_text())
+    return {t["name"]: t["score"] for entry in result["notebooks"].values() for t in entry["tests"]}
+
+
 @pytest.mark.parametrize("assignment,mistake", CASES, ids=[f"{a}-{m.name}" for a, m in CASES])
-def test_mistake_loses_points(grading, assignment, mistake):
-    got = scores(grading[0], f"{assignment}.{mistake.name}", assignment)
-    assert got and any(score < maximum for score, maximum in got.values()), (
-        f"{mistake.function} with mistake '{mistake.name}' kept full marks: {got}")
+def test_mistake_loses_points_in_its_own_test(grading, assignment, mistake):
+    got = scores_by_test(grading, f"{assignment}.{mistake.name}", assignment)
+    own = f"test_{mistake.function}"
+    maxima = scores_by_test(grading, "solution", assignment)  # the solution gets full marks
+    assert got[own] < maxima[own], f"{mistake.function} with mistake '{mistake.name}' kept {own}: {got}"
+    if assignment != "training":  # the pipeline grades as the in-process run does, case by case
+        plain = inprocess.grade(assignment, {mistake.function: mistake.source})
+        assert got == pytest.approx({t: c.score() for t, c in plain.items()}, abs=1e-3)
 
 
 def test_every_row_has_a_feedback_page(grading):
