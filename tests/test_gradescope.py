@@ -9,6 +9,7 @@ import zipfile
 import nbformat
 import pytest
 
+import inprocess
 from pipeline import autograder, mistakes, submit
 
 ASSIGNMENT = "dimensions"
@@ -68,10 +69,14 @@ def test_mistake_loses_points_with_a_message(package, tmp_path):
     mistake = next(m for m in mistakes(ASSIGNMENT) if m.name == "bias-forgotten")
     results = gradescope_run(package, tmp_path, {"my work (1).ipynb": notebook(tmp_path, mistake)},
                              metadata=False)  # another file name, no metadata: still graded
-    assert results["score"] == 12
+    plain = inprocess.grade(ASSIGNMENT, {mistake.function: mistake.source})["test_conv_param_count"]
+    assert 0 < plain.score() < 2 and results["score"] == pytest.approx(12 + plain.score(), abs=1e-3)
     failed = [t for t in results["tests"] if t["status"] == "failed"]
     assert [t["name"] for t in failed] == [f"{ASSIGNMENT}: test_conv_param_count"]
-    assert failed[0]["score"] == 0 and "the K biases are missing" in failed[0]["output"]
+    assert failed[0]["score"] == pytest.approx(plain.score(), abs=1e-3)
+    output = failed[0]["output"]  # every failing case, visible and hidden, with its points
+    assert "the K biases are missing" in output and "[hidden test, value, -" in output
+    assert output.count("\n- [") == len(plain.failures())
 
 
 def test_no_notebook_is_explained(package, tmp_path):
