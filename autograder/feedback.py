@@ -91,7 +91,7 @@ def describe(nb, scores):
     return tests, errors
 
 
-def page(student, assignment, notebook, score, max_score, tests, errors, notices, reason=None):
+def page(student, assignment, notebook, score, max_score, tests, errors, notices):
     e = html.escape
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
              f"<title>{e(assignment)}/{e(notebook)}: {score:g}/{max_score:g}</title>",
@@ -100,8 +100,6 @@ def page(student, assignment, notebook, score, max_score, tests, errors, notices
              ".pass{color:#176117}.fail{color:#a11}td,th{padding:.2em .8em;text-align:left}</style></head><body>",
              f"<h1>{e(assignment)} / {e(notebook)}</h1>",
              f"<p>Student: <b>{e(student)}</b>. Score: <b>{score:g} / {max_score:g}</b>.</p>"]
-    if reason:
-        parts.append(f"<p class='fail'><b>{e(reason)}</b></p>")
     if notices:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in notices) + "</ul>")
     if tests:

@@ -130,13 +130,15 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120):
         raise UsageError(f"--timeout must be at least 1 second, got {timeout}")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.preload"])
-    from multiprocessing import forkserver
-    forkserver.ensure_running()  # it imports nbgrader and torch (seconds) while this process checks the input
     work, skipped = find_jobs(submissions, only)
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out is a file, not a folder: {out}")
     held = lock(out)
+    # Started only once the input is known good: it imports nbgrader and torch (seconds), and an operator's
+    # mistake should be told at once. It keeps importing while this process reads the previous results.
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
     for stale in [*out.glob(".results/*/.*.tmp"), *out.glob("feedback/*/*/.*.tmp"), *out.glob(".grades.csv.*.tmp")]:
         stale.unlink(missing_ok=True)  # left by a run that was killed while writing; never read
     threads = max(1, (os.cpu_count() or 1) // jobs)

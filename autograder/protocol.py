@@ -470,27 +470,6 @@ class Decoder:
         return self.remember(args[5] if len(args) > 5 else None, value)
 
 
-class Plain:
-    """A side that knows no handles, mirrors or modules: only data crosses."""
-
-    def handle(self, *args):
-        raise Unsendable("not data")
-
-    def mirror(self, v):
-        return None
-
-    def received(self, mid, obj):
-        pass
-
-    def module_class(self, path):
-        raise ProtocolError("modules are not accepted here")
-
-
-def encode(value, side, prefix="n"):
-    enc = Encoder(side, prefix)
-    return enc.encode(value), enc.blobs
-
-
 def encode_many(values, side, prefix="n"):
     """Several values sharing one list of blobs (and one set of ids): ([trees], blobs, encoder)."""
     enc = Encoder(side, prefix)

@@ -102,10 +102,6 @@ class Call:
         self.mirrors[mid], self.ids[id(obj)] = obj, mid
         self.before[mid] = snapshot(obj)
 
-    # as the encoder's side
-    def handle_out(self, v):
-        return handle(v)
-
     def updates(self, enc):
         out = []
         torch = sys.modules.get("torch")

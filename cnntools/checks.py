@@ -8,6 +8,15 @@ from collections.abc import Hashable
 import numpy as np
 
 
+def require_int(name, value, minimum):
+    """Raise ValueError naming ``name`` unless ``value`` is an int (not a bool) of at least ``minimum``.
+
+    The argument check of the assignments' int arguments (sizes, strides, paddings): given, not graded.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
 def expect(what, got, want, hints=None):
     """Assert ``got == want`` for a scalar or tuple answer; otherwise raise AssertionError naming the case.
 

@@ -5,6 +5,14 @@ Each module here is named after an assignment and holds ``MISTAKES``, a list of 
 from dataclasses import dataclass
 
 
+def variant(template, *changes):
+    """``template`` with each ``(old, new)`` of ``changes`` applied; ``old`` must occur in it."""
+    for old, new in changes:
+        assert old in template, f"{old!r} is not in the template"
+        template = template.replace(old, new)
+    return template
+
+
 @dataclass(frozen=True)
 class Mistake:
     name: str      # short id (letters, digits, '-'): the student id of this submission in the grading run

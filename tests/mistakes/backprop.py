@@ -1,6 +1,5 @@
 """Wrong answers to the backpropagation assignment: each is a correct function with one plausible mistake."""
-from . import Mistake
-from .forward import _variant
+from . import Mistake, variant
 
 _CONV = '''
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
@@ -153,36 +152,36 @@ def small_cnn_loss(x, y, params):
 MISTAKES = [
     # conv2d_backward
     Mistake("convbw-db-averaged", "conv2d_backward",
-            _variant(_CONV, ("db = dout.sum(axis=(0, 2, 3))", "db = dout.mean(axis=(0, 2, 3))"))),
+            variant(_CONV, ("db = dout.sum(axis=(0, 2, 3))", "db = dout.mean(axis=(0, 2, 3))"))),
     Mistake("convbw-dw-averaged-over-batch", "conv2d_backward",
-            _variant(_CONV, ('np.einsum("nkij,ncij->kc", dout, xp[:, :, rows, cols])',
+            variant(_CONV, ('np.einsum("nkij,ncij->kc", dout, xp[:, :, rows, cols])',
                              'np.einsum("nkij,ncij->kc", dout, xp[:, :, rows, cols]) / N'))),
     Mistake("convbw-dx-stride-ignored", "conv2d_backward",
-            _variant(_CONV, ("            dxp[:, :, rows, cols] +=",
+            variant(_CONV, ("            dxp[:, :, rows, cols] +=",
                              "            dxp[:, :, m * dilation:m * dilation + H2, l * dilation:l * dilation + W2] +="))),
     Mistake("convbw-dx-kernel-flipped", "conv2d_backward",
-            _variant(_CONV, ('dout, w[:, :, m, l])', 'dout, w[:, :, FH - 1 - m, FW - 1 - l])'))),
+            variant(_CONV, ('dout, w[:, :, m, l])', 'dout, w[:, :, FH - 1 - m, FW - 1 - l])'))),
     Mistake("convbw-dx-overwritten", "conv2d_backward",
-            _variant(_CONV, ("dxp[:, :, rows, cols] +=", "dxp[:, :, rows, cols] ="))),
+            variant(_CONV, ("dxp[:, :, rows, cols] +=", "dxp[:, :, rows, cols] ="))),
     Mistake("convbw-padding-cut-with-negative-index", "conv2d_backward",
-            _variant(_CONV, ("dx = dxp[:, :, padding:padding + H, padding:padding + W]",
+            variant(_CONV, ("dx = dxp[:, :, padding:padding + H, padding:padding + W]",
                              "dx = dxp[:, :, padding:-padding, padding:-padding]"))),
     Mistake("convbw-dilation-ignored", "conv2d_backward",
-            _variant(_CONV, ("rows = slice(m * dilation, m * dilation", "rows = slice(m, m"),
+            variant(_CONV, ("rows = slice(m * dilation, m * dilation", "rows = slice(m, m"),
                      ("cols = slice(l * dilation, l * dilation", "cols = slice(l, l"))),
     Mistake("convbw-dw-filters-and-channels-swapped", "conv2d_backward",
-            _variant(_CONV, ("    dw = np.zeros_like(w)\n", "    dw = np.zeros((C, K, FH, FW))\n"),
+            variant(_CONV, ("    dw = np.zeros_like(w)\n", "    dw = np.zeros((C, K, FH, FW))\n"),
                      ('dw[:, :, m, l] = np.einsum("nkij,ncij->kc"', 'dw[:, :, m, l] = np.einsum("nkij,ncij->ck"'),
                      ("    return dx, dw, db", "    return dx, dw.reshape(K, C, FH, FW), db"))),
     Mistake("convbw-dout-not-checked", "conv2d_backward",
-            _variant(_CONV, ("    if dout.shape != (N, K, H2, W2):\n"
+            variant(_CONV, ("    if dout.shape != (N, K, H2, W2):\n"
                              "        raise ValueError(f\"dout must have shape {(N, K, H2, W2)}, got {dout.shape}\")\n",
                              ""))),
     # max_pool2d_backward
     Mistake("maxbw-overlaps-overwritten", "max_pool2d_backward",
-            _variant(_MAX, ("kernel_size] += \\", "kernel_size] = \\"))),
+            variant(_MAX, ("kernel_size] += \\", "kernel_size] = \\"))),
     Mistake("maxbw-ties-all-get-gradient", "max_pool2d_backward",
-            _variant(_MAX, ("""
+            variant(_MAX, ("""
             flat = window.reshape(N, C, -1)
             first = flat.argmax(axis=2)
             mask = np.zeros_like(flat)
@@ -190,7 +189,7 @@ MISTAKES = [
             mask = mask.reshape(window.shape)
 """, _MAX_ALL_TIES))),
     Mistake("maxbw-ties-split", "max_pool2d_backward",
-            _variant(_MAX, ("""
+            variant(_MAX, ("""
             flat = window.reshape(N, C, -1)
             first = flat.argmax(axis=2)
             mask = np.zeros_like(flat)
@@ -198,55 +197,55 @@ MISTAKES = [
             mask = mask.reshape(window.shape)
 """, _MAX_ALL_TIES + "            mask /= mask.sum(axis=(2, 3), keepdims=True)\n"))),
     Mistake("maxbw-ties-last-maximum", "max_pool2d_backward",
-            _variant(_MAX, ("first = flat.argmax(axis=2)",
+            variant(_MAX, ("first = flat.argmax(axis=2)",
                             "first = flat.shape[2] - 1 - flat[:, :, ::-1].argmax(axis=2)"))),
     Mistake("maxbw-stride-ignored", "max_pool2d_backward",
-            _variant(_MAX, ("window = x[:, :, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]",
+            variant(_MAX, ("window = x[:, :, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]",
                             "window = x[:, :, i:i + kernel_size, j:j + kernel_size]"),
                      ("dx[:, :, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size] +=",
                       "dx[:, :, i:i + kernel_size, j:j + kernel_size] +="))),
     # avg_pool2d_backward
     Mistake("avgbw-divides-by-kernel-size", "avg_pool2d_backward",
-            _variant(_AVG, ("/ kernel_size ** 2", "/ kernel_size"))),
+            variant(_AVG, ("/ kernel_size ** 2", "/ kernel_size"))),
     Mistake("avgbw-overlaps-overwritten", "avg_pool2d_backward",
-            _variant(_AVG, ("kernel_size] += \\", "kernel_size] = \\"))),
+            variant(_AVG, ("kernel_size] += \\", "kernel_size] = \\"))),
     # relu_backward
-    Mistake("relubw-derivative-one-at-zero", "relu_backward", _variant(_RELU, ("(x > 0)", "(x >= 0)"))),
-    Mistake("relubw-masked-by-dout", "relu_backward", _variant(_RELU, ("(x > 0)", "(dout > 0)"))),
+    Mistake("relubw-derivative-one-at-zero", "relu_backward", variant(_RELU, ("(x > 0)", "(x >= 0)"))),
+    Mistake("relubw-masked-by-dout", "relu_backward", variant(_RELU, ("(x > 0)", "(dout > 0)"))),
     # batchnorm2d_forward
     Mistake("bn-unbiased-variance", "batchnorm2d_forward",
-            _variant(_BN_FORWARD, ("var = x.var(axis=(0, 2, 3), keepdims=True)",
+            variant(_BN_FORWARD, ("var = x.var(axis=(0, 2, 3), keepdims=True)",
                                    "var = x.var(axis=(0, 2, 3), keepdims=True, ddof=1)"))),
     Mistake("bn-statistics-over-batch-only", "batchnorm2d_forward",
-            _variant(_BN_FORWARD, ("mean = x.mean(axis=(0, 2, 3), keepdims=True)", "mean = x.mean(axis=0, keepdims=True)"),
+            variant(_BN_FORWARD, ("mean = x.mean(axis=(0, 2, 3), keepdims=True)", "mean = x.mean(axis=0, keepdims=True)"),
                      ("var = x.var(axis=(0, 2, 3), keepdims=True)", "var = x.var(axis=0, keepdims=True)"))),
     Mistake("bn-statistics-per-image", "batchnorm2d_forward",
-            _variant(_BN_FORWARD, ("mean = x.mean(axis=(0, 2, 3), keepdims=True)",
+            variant(_BN_FORWARD, ("mean = x.mean(axis=(0, 2, 3), keepdims=True)",
                                    "mean = x.mean(axis=(1, 2, 3), keepdims=True)"),
                      ("var = x.var(axis=(0, 2, 3), keepdims=True)", "var = x.var(axis=(1, 2, 3), keepdims=True)"))),
     Mistake("bn-eps-outside-sqrt", "batchnorm2d_forward",
-            _variant(_BN_FORWARD, ("np.sqrt(var + eps)", "(np.sqrt(var) + eps)"))),
+            variant(_BN_FORWARD, ("np.sqrt(var + eps)", "(np.sqrt(var) + eps)"))),
     # batchnorm2d_backward
     Mistake("bnbw-dgamma-without-xhat", "batchnorm2d_backward",
-            _variant(_BN_BACKWARD, ("dgamma = (dout * xhat).sum(axis=axes)", "dgamma = dout.sum(axis=axes)"))),
+            variant(_BN_BACKWARD, ("dgamma = (dout * xhat).sum(axis=axes)", "dgamma = dout.sum(axis=axes)"))),
     Mistake("bnbw-dbeta-averaged", "batchnorm2d_backward",
-            _variant(_BN_BACKWARD, ("dbeta = dout.sum(axis=axes)", "dbeta = dout.mean(axis=axes)"))),
+            variant(_BN_BACKWARD, ("dbeta = dout.sum(axis=axes)", "dbeta = dout.mean(axis=axes)"))),
     Mistake("bnbw-dx-without-mean-and-variance", "batchnorm2d_backward",
-            _variant(_BN_BACKWARD, ("dx = dxhat / np.sqrt(var + eps) + dvar * 2 * (x - mean) / m + dmean / m",
+            variant(_BN_BACKWARD, ("dx = dxhat / np.sqrt(var + eps) + dvar * 2 * (x - mean) / m + dmean / m",
                                     "dx = dxhat / np.sqrt(var + eps)"))),
     Mistake("bnbw-dx-without-variance", "batchnorm2d_backward",
-            _variant(_BN_BACKWARD, ("dx = dxhat / np.sqrt(var + eps) + dvar * 2 * (x - mean) / m + dmean / m",
+            variant(_BN_BACKWARD, ("dx = dxhat / np.sqrt(var + eps) + dvar * 2 * (x - mean) / m + dmean / m",
                                     "dx = dxhat / np.sqrt(var + eps) + dmean / m"))),
     Mistake("bnbw-unbiased-variance", "batchnorm2d_backward",
-            _variant(_BN_BACKWARD, ("var = x.var(axis=axes, keepdims=True)",
+            variant(_BN_BACKWARD, ("var = x.var(axis=axes, keepdims=True)",
                                     "var = x.var(axis=axes, keepdims=True, ddof=1)"))),
     # small_cnn_loss
     Mistake("cnn-loss-summed", "small_cnn_loss",
-            _variant(_CNN, ("np.log(probs[np.arange(N), y]).mean()", "np.log(probs[np.arange(N), y]).sum()"),
+            variant(_CNN, ("np.log(probs[np.arange(N), y]).mean()", "np.log(probs[np.arange(N), y]).sum()"),
                      ("    dscores /= N\n", ""))),
     Mistake("cnn-softmax-gradient-without-label-term", "small_cnn_loss",
-            _variant(_CNN, ("    dscores[np.arange(N), y] -= 1.0\n", ""))),
+            variant(_CNN, ("    dscores[np.arange(N), y] -= 1.0\n", ""))),
     Mistake("cnn-pool-gradient-unflattened-in-wrong-order", "small_cnn_loss",
-            _variant(_CNN, ("dp = (dscores @ w2.T).reshape(p.shape)",
+            variant(_CNN, ("dp = (dscores @ w2.T).reshape(p.shape)",
                             "dp = (dscores @ w2.T).reshape(N, p.shape[2], p.shape[3], -1).transpose(0, 3, 1, 2)"))),
 ]

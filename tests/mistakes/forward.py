@@ -1,13 +1,5 @@
 """Wrong answers to the forward-pass assignment: each is a correct function with one plausible mistake."""
-from . import Mistake
-
-
-def _variant(template, *changes):
-    """``template`` with each ``(old, new)`` of ``changes`` applied; ``old`` must occur in it."""
-    for old, new in changes:
-        assert old in template, f"{old!r} is not in the template"
-        template = template.replace(old, new)
-    return template
+from . import Mistake, variant
 
 
 _NAIVE = '''
@@ -97,40 +89,40 @@ def {name}(x, kernel_size=2, stride=2):
 MISTAKES = [
     # conv2d_forward_naive
     Mistake("naive-kernel-flipped", "conv2d_forward_naive",
-            _variant(_NAIVE, ("np.sum(window * w[k])", "np.sum(window * w[k, :, ::-1, ::-1])"))),
+            variant(_NAIVE, ("np.sum(window * w[k])", "np.sum(window * w[k, :, ::-1, ::-1])"))),
     Mistake("naive-padding-one-side", "conv2d_forward_naive",
-            _variant(_NAIVE, ("(padding, padding), (padding, padding)", "(0, 2 * padding), (0, 2 * padding)"))),
+            variant(_NAIVE, ("(padding, padding), (padding, padding)", "(0, 2 * padding), (0, 2 * padding)"))),
     Mistake("naive-padding-doubled", "conv2d_forward_naive",
-            _variant(_NAIVE, ("(padding, padding), (padding, padding)",
+            variant(_NAIVE, ("(padding, padding), (padding, padding)",
                               "(2 * padding, 2 * padding), (2 * padding, 2 * padding)"))),
     Mistake("naive-stride-ignored-in-windows", "conv2d_forward_naive",
-            _variant(_NAIVE, ("xp[n, :, i * stride:i * stride + FH, j * stride:j * stride + FW]",
+            variant(_NAIVE, ("xp[n, :, i * stride:i * stride + FH, j * stride:j * stride + FW]",
                               "xp[n, :, i:i + FH, j:j + FW]"))),
     Mistake("naive-bias-missing", "conv2d_forward_naive",
-            _variant(_NAIVE, ("np.sum(window * w[k]) + b[k]", "np.sum(window * w[k])"))),
+            variant(_NAIVE, ("np.sum(window * w[k]) + b[k]", "np.sum(window * w[k])"))),
     Mistake("naive-bias-inside-sum", "conv2d_forward_naive",
-            _variant(_NAIVE, ("np.sum(window * w[k]) + b[k]", "np.sum(window * w[k] + b[k])"))),
+            variant(_NAIVE, ("np.sum(window * w[k]) + b[k]", "np.sum(window * w[k] + b[k])"))),
     Mistake("naive-no-argument-checks", "conv2d_forward_naive",
-            _variant(_NAIVE, ('    require_int("stride", stride, 1)\n', ""),
+            variant(_NAIVE, ('    require_int("stride", stride, 1)\n', ""),
                      ('    require_int("padding", padding, 0)\n', ""))),
     # conv2d_forward
     Mistake("conv-dilation-ignored", "conv2d_forward",
-            _variant(_CONV, ("span_h, span_w = dilation * (FH - 1) + 1, dilation * (FW - 1) + 1",
+            variant(_CONV, ("span_h, span_w = dilation * (FH - 1) + 1, dilation * (FW - 1) + 1",
                              "span_h, span_w = FH, FW"),
                      ("::stride, ::stride, ::dilation, ::dilation", "::stride, ::stride"))),
     Mistake("conv-dilation-span-too-long", "conv2d_forward",
-            _variant(_CONV, ("span_h, span_w = dilation * (FH - 1) + 1, dilation * (FW - 1) + 1",
+            variant(_CONV, ("span_h, span_w = dilation * (FH - 1) + 1, dilation * (FW - 1) + 1",
                              "span_h, span_w = dilation * FH, dilation * FW"))),
     Mistake("conv-stride-ignored", "conv2d_forward",
-            _variant(_CONV, ("::stride, ::stride, ::dilation, ::dilation", ":, :, ::dilation, ::dilation"))),
+            variant(_CONV, ("::stride, ::stride, ::dilation, ::dilation", ":, :, ::dilation, ::dilation"))),
     Mistake("conv-output-transposed", "conv2d_forward",
-            _variant(_CONV, ('"nchwml,kcml->nkhw"', '"nchwml,kcml->nkwh"'))),
+            variant(_CONV, ('"nchwml,kcml->nkhw"', '"nchwml,kcml->nkwh"'))),
     Mistake("conv-kernel-flipped", "conv2d_forward",
-            _variant(_CONV, ("windows, w)", "windows, w[:, :, ::-1, ::-1])"))),
+            variant(_CONV, ("windows, w)", "windows, w[:, :, ::-1, ::-1])"))),
     Mistake("conv-bias-on-last-axis", "conv2d_forward",
-            _variant(_CONV, ("return out + b[:, None, None]", "return out + b"))),
+            variant(_CONV, ("return out + b[:, None, None]", "return out + b"))),
     Mistake("conv-no-argument-checks", "conv2d_forward",
-            _variant(_CONV, ('    require_int("stride", stride, 1)\n', ""),
+            variant(_CONV, ('    require_int("stride", stride, 1)\n', ""),
                      ('    require_int("padding", padding, 0)\n', ""),
                      ('    require_int("dilation", dilation, 1)\n', ""))),
     # max_pool2d_forward
@@ -154,13 +146,13 @@ def max_pool2d_forward(x, kernel_size=2, stride=2):
     return out
 '''),
     Mistake("maxpool-extra-window-for-leftovers", "max_pool2d_forward",
-            _variant(_MAX_POOL, ("H2, W2 = (H - kernel_size) // stride + 1, (W - kernel_size) // stride + 1\n",
+            variant(_MAX_POOL, ("H2, W2 = (H - kernel_size) // stride + 1, (W - kernel_size) // stride + 1\n",
                                  "H2, W2 = -(-(H - kernel_size) // stride) + 1, -(-(W - kernel_size) // stride) + 1\n"
                                  "    x = np.pad(x, ((0, 0), (0, 0), (0, (H2 - 1) * stride + kernel_size - H),\n"
                                  "                   (0, (W2 - 1) * stride + kernel_size - W)))\n"))),
     # avg_pool2d_forward
     Mistake("avgpool-divides-by-kernel-size", "avg_pool2d_forward",
-            _variant(_AVG_POOL, ("return windows.mean(axis=(4, 5))",
+            variant(_AVG_POOL, ("return windows.mean(axis=(4, 5))",
                                  "return windows.sum(axis=(4, 5)) / kernel_size"))),
     Mistake("avgpool-windows-side-by-side", "avg_pool2d_forward",
             _TILED.format(name="avg_pool2d_forward", reduce="mean")),

@@ -1,13 +1,5 @@
 """Wrong answers to the training assignment: each is a correct function with one plausible mistake."""
-from . import Mistake
-
-
-def _variant(template, *changes):
-    """``template`` with each ``(old, new)`` of ``changes`` applied; ``old`` must occur in it."""
-    for old, new in changes:
-        assert old in template, f"{old!r} is not in the template"
-        template = template.replace(old, new)
-    return template
+from . import Mistake, variant
 
 
 _DEVICE = '''
@@ -124,7 +116,7 @@ def prepare_transfer(model, scenario, num_classes):
 
 MISTAKES = [
     # choosing a device
-    Mistake("mps-before-cuda", "pick_device", _variant(
+    Mistake("mps-before-cuda", "pick_device", variant(
         _DEVICE,
         ('''    if torch.cuda.is_available():
         return torch.device("cuda")
@@ -133,52 +125,52 @@ MISTAKES = [
         return torch.device("mps")
     if torch.cuda.is_available():
         return torch.device("cuda")'''))),
-    Mistake("mps-ignored", "pick_device", _variant(
+    Mistake("mps-ignored", "pick_device", variant(
         _DEVICE, ('''    if torch.backends.mps.is_available():
         return torch.device("mps")
 ''', ""))),
     # counting parameters
-    Mistake("bias-forgotten", "cnn_param_count", _variant(
+    Mistake("bias-forgotten", "cnn_param_count", variant(
         _COUNT, ("channels * width + width", "channels * width"),
         ("num_classes + num_classes", "num_classes"))),
-    Mistake("batchnorm-forgotten", "cnn_param_count", _variant(_COUNT, ("        total += 2 * width\n", ""))),
+    Mistake("batchnorm-forgotten", "cnn_param_count", variant(_COUNT, ("        total += 2 * width\n", ""))),
     # building the CNN
-    Mistake("no-batchnorm", "build_cnn", _variant(_BUILD, ("nn.BatchNorm2d(width), ", ""))),
-    Mistake("relu-before-batchnorm", "build_cnn", _variant(
+    Mistake("no-batchnorm", "build_cnn", variant(_BUILD, ("nn.BatchNorm2d(width), ", ""))),
+    Mistake("relu-before-batchnorm", "build_cnn", variant(
         _BUILD, ("nn.BatchNorm2d(width), nn.ReLU(), ", "nn.ReLU(), nn.BatchNorm2d(width), "))),
     # evaluating
-    Mistake("eval-in-train-mode", "evaluate_accuracy", _variant(_EVALUATE, ("    model.eval()\n", ""))),
+    Mistake("eval-in-train-mode", "evaluate_accuracy", variant(_EVALUATE, ("    model.eval()\n", ""))),
     Mistake("count-not-fraction", "evaluate_accuracy",
-            _variant(_EVALUATE, ("return correct / len(y)", "return correct"))),
+            variant(_EVALUATE, ("return correct / len(y)", "return correct"))),
     # training
-    Mistake("no-zero-grad", "train_model", _variant(_TRAIN, ("            optimizer.zero_grad()\n", ""))),
-    Mistake("labels-not-shuffled", "train_model", _variant(
+    Mistake("no-zero-grad", "train_model", variant(_TRAIN, ("            optimizer.zero_grad()\n", ""))),
+    Mistake("labels-not-shuffled", "train_model", variant(
         _TRAIN, ("xb, yb = x_train[idx], y_train[idx]", "xb, yb = x_train[idx], y_train[start:start + batch_size]"))),
-    Mistake("validated-on-training-data", "train_model", _variant(
+    Mistake("validated-on-training-data", "train_model", variant(
         _TRAIN, ("evaluate_accuracy(model, x_val, y_val)", "evaluate_accuracy(model, x_train, y_train)"))),
     # NumPy weights into torch, and the NumPy convolution
     Mistake("bias-not-copied", "make_torch_conv",
-            _variant(_TORCH_CONV, ("        conv.bias.copy_(torch.from_numpy(b))\n", ""))),
-    Mistake("float32-layer", "make_torch_conv", _variant(
+            variant(_TORCH_CONV, ("        conv.bias.copy_(torch.from_numpy(b))\n", ""))),
+    Mistake("float32-layer", "make_torch_conv", variant(
         _TORCH_CONV, (", dtype=torch.float64)", ")"), ("torch.from_numpy(w)", "torch.from_numpy(w).float()"),
         ("torch.from_numpy(b)", "torch.from_numpy(b).float()"))),
-    Mistake("kernel-flipped", "conv2d_forward", _variant(
+    Mistake("kernel-flipped", "conv2d_forward", variant(
         _CONV, ("np.tensordot(window, w,", "np.tensordot(window, w[:, :, ::-1, ::-1],"))),
-    Mistake("padding-ignored", "conv2d_forward", _variant(
+    Mistake("padding-ignored", "conv2d_forward", variant(
         _CONV, ("xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))", "xp = x"),
         ("H2 = (H + 2 * padding - FH)", "H2 = (H - FH)"), ("W2 = (W + 2 * padding - FW)", "W2 = (W - FW)"))),
     # transfer learning
-    Mistake("classifier-frozen-too", "prepare_transfer", _variant(
+    Mistake("classifier-frozen-too", "prepare_transfer", variant(
         _TRANSFER, ('''    for p in model.classifier.parameters():
         p.requires_grad = True
 ''', ""))),
-    Mistake("only-convolutions-frozen", "prepare_transfer", _variant(
+    Mistake("only-convolutions-frozen", "prepare_transfer", variant(
         _TRANSFER, ('''    for p in model.parameters():
         p.requires_grad = scenario == "finetune_all"''', '''    for m in model.modules():
         if isinstance(m, nn.Conv2d):
             m.requires_grad_(scenario == "finetune_all")'''))),
-    Mistake("first-block-unfrozen", "prepare_transfer", _variant(
+    Mistake("first-block-unfrozen", "prepare_transfer", variant(
         _TRANSFER, ("model.features[-1].parameters()", "model.features[0].parameters()"))),
-    Mistake("classifier-not-replaced", "prepare_transfer", _variant(
+    Mistake("classifier-not-replaced", "prepare_transfer", variant(
         _TRANSFER, ("    model.classifier = nn.Linear(model.classifier.in_features, num_classes)\n", ""))),
 ]
