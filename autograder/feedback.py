@@ -10,7 +10,7 @@ import html
 from .execute import kind, nbgrader_meta, strip_hidden
 
 SHOW = 4_000         # characters of any one block of text on the page
-CASES_LISTED = 15    # failing cases listed by message per test (the rest are counted)
+CASES_LISTED = 40    # failing cases listed by message per test (the rest are counted)
 PAGE_LIMIT = 400_000  # characters of the whole page
 
 

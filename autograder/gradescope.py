@@ -130,7 +130,7 @@ def results_json(result, assignment):
             if t.get("student_traceback"):
                 output += "\n\nWhere it happened in your code:\n" + t["student_traceback"]
             tests.append({"name": f"{nb}: {t['name']}", "score": t["score"], "max_score": t["max_score"],
-                          "status": "passed" if t["passed"] else "failed", "output": output[:8000],
+                          "status": "passed" if t["passed"] else "failed", "output": output[:20000],
                           "visibility": "visible"})
         for err in entry.get("errors", []):
             notes.append(f"Your cell {err['name']} failed: {err['message']}")

@@ -5,6 +5,7 @@ import ast
 
 import pytest
 
+from autograder.execute import hidden_lines
 from cnntools import grading
 from inprocess import grade, meta, source_notebook
 from mistakes.forward import LOOP_IN_VECTORIZED_SLOT
@@ -12,15 +13,6 @@ from pipeline import mistakes
 
 NUMPY = ["dimensions", "forward", "backprop"]
 CASES = [(a, m) for a in NUMPY for m in mistakes(a)]
-
-
-def hidden_lines(source):
-    inside, hidden = set(), False
-    for number, line in enumerate(source.split("\n"), start=1):
-        hidden = (hidden or "BEGIN HIDDEN TESTS" in line) and "END HIDDEN TESTS" not in line
-        if hidden:
-            inside.add(number)
-    return inside
 
 
 def answers(assignment):
