@@ -9,6 +9,7 @@ import contextlib
 import io
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 
 from cnntools.grading import Cases
@@ -50,4 +51,5 @@ def grade(assignment, answers=None):
             if m.get("grade"):
                 assert isinstance(value, Cases), f"{m['grade_id']} does not end with its Cases"
                 results[m["grade_id"]] = value
+    plt.close("all")  # the notebooks' figures, drawn for nothing here
     return results
