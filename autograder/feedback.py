@@ -105,8 +105,8 @@ def page(student, assignment, notebook, score, max_score, tests, errors, notices
     if tests:
         parts.append("<h2>Tests</h2><table><tr><th>test</th><th>points</th><th>result</th></tr>")
         for t in tests:
-            status = ("<span class='pass'>passed</span>" if t["passed"] else
-                      "<span class='fail'>partly passed</span>" if t["score"] > 0 else "<span class='fail'>failed</span>")
+            status = ("<span class='pass'>passed</span>" if t["passed"] else "<span class='fail'>partly passed</span>"
+                      if t["score"] > 0 else "<span class='fail'>failed</span>")
             parts.append(f"<tr><td><a href='#{e(t['name'])}'>{e(t['name'])}</a></td>"
                          f"<td>{t['score']:g} / {t['max_score']:g}</td><td>{status}</td></tr>")
         parts.append("</table>")

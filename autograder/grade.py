@@ -23,7 +23,8 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from .course import ROOT, SOURCE, UsageError, assignments, check_assignment, digest, last_line, nbgrader_api
+from .course import ROOT, SOURCE, UsageError, assignments, check_assignment, digest, first_line, last_line
+from .course import nbgrader_api
 from .course import notebooks, write_atomic
 from .results import feedback_path, load_result, result_path, save_result
 
@@ -52,8 +53,7 @@ def find_jobs(submissions, only=None):
         elif not STUDENT_ID.fullmatch(student.name):
             skipped.append(f"{student.name}: not a student id (letters, digits, '.', '_' and '-' only)")
         else:
-            folders = sorted(student.iterdir())
-            for folder in folders:
+            for folder in sorted(student.iterdir()):
                 if not (folder.is_dir() and folder.name in known):
                     skipped.append(f"{student.name}/{folder.name}: not an assignment (known: {', '.join(known)})")
                 elif not only or folder.name == only:
@@ -86,8 +86,7 @@ def match_notebooks(folder, expected):
         try:
             nbformat.read(path, as_version=4)
         except Exception as err:  # not JSON, truncated, empty: any parse failure, reported by its first line
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            problems[name] = f"{path.name} is not a valid notebook ({reason[:300]})"
+            problems[name] = f"{path.name} is not a valid notebook ({first_line(err)[:300]})"
             del found[name]
     return found, {"problems": problems, "renamed": renamed}
 
@@ -105,8 +104,7 @@ def check_sandbox():
     try:
         box.start(time.monotonic() + 60)
     except (SandboxUnavailable, OSError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UsageError(f"cannot start the sandbox for students' code: {first}") from None
+        raise UsageError(f"cannot start the sandbox for students' code: {first_line(err)}") from None
     finally:
         box.kill()
 

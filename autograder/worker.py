@@ -89,7 +89,8 @@ def main(spec):
             except MissingEntry:
                 submission = None
             if nb_name not in spec["notebooks"]:
-                entry["reason"] = reason or spec.get("problems", {}).get(nb_name) or f"{nb_name}.ipynb was not submitted"
+                entry["reason"] = (reason or spec.get("problems", {}).get(nb_name)
+                                   or f"{nb_name}.ipynb was not submitted")
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
                 scores = {g.name: (float(g.score or 0), float(g.max_score)) for g in submission.grades}

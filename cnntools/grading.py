@@ -103,16 +103,14 @@ class Cases:
         kinds = {}
         for v in self.verdicts:
             kinds.setdefault(category(v.kind), {}).setdefault(v.kind, []).append(v)
-        whole = {"arguments": ARGUMENTS if "arguments" in kinds else 0.0,
-                 "vectorized": VECTORIZED if "vectorized" in kinds else 0.0}
+        whole = {c: s for c, s in (("arguments", ARGUMENTS), ("vectorized", VECTORIZED)) if c in kinds}
         rest = 1.0 - sum(whole.values())
         if "value" in kinds and "harder" in kinds:
             whole["value"], whole["harder"] = ORDINARY, rest - ORDINARY
         elif "value" in kinds or "harder" in kinds:
             whole["value" if "value" in kinds else "harder"] = rest
-        if not kinds or ("value" not in kinds and "harder" not in kinds):  # only checks of arguments or loops
-            scale = sum(whole.values())
-            whole = {c: s / scale for c, s in whole.items()} if scale else whole
+        elif whole:  # only checks of arguments or loops: they share all the points
+            whole = {c: s / sum(whole.values()) for c, s in whole.items()}
         share = {}
         for cat, by_kind in kinds.items():
             if cat == "arguments":  # every argument case the same share, whatever its kind

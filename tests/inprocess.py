@@ -48,8 +48,7 @@ def grade(assignment, answers=None):
                     run_cell(source, namespace, f"<{m['grade_id']}>")
                 continue
             value = run_cell(source, namespace, f"<{m['grade_id']}>")
-            if m.get("grade"):
-                assert isinstance(value, Cases), f"{m['grade_id']} does not end with its Cases"
-                results[m["grade_id"]] = value
+            assert isinstance(value, Cases), f"{m['grade_id']} does not end with its Cases"
+            results[m["grade_id"]] = value
     plt.close("all")  # the notebooks' figures, drawn for nothing here
     return results

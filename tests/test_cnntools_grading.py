@@ -34,6 +34,10 @@ def test_values_only_take_everything_but_the_argument_share():
     assert grade.score() == pytest.approx(10 * (1 - ARGUMENTS) / 2 + 10 * ARGUMENTS)
 
 
+def test_checks_alone_share_all_the_points():
+    assert cases(("bad n", True), ("vectorized", False)).score() == pytest.approx(5)
+
+
 def test_no_argument_check_keeps_at_least_85_percent():
     grade = cases(("value", True), ("dilation", True), ("bad n", False), ("bad type", False), ("bad empty", False))
     assert grade.score() == pytest.approx(10 * (1 - ARGUMENTS)) and grade.score() >= 8.5
@@ -56,7 +60,7 @@ def test_failures_are_printed_and_kept(capsys):
     printed = capsys.readouterr().out
     assert "FAILED [stride] conv(x, stride=2): your code raised IndexError: index 3 is out of bounds" in printed
     assert [v.message for v in grade.failures()][1] == "conv is not written yet (it raises NotImplementedError)"
-    assert "1 of 2 points" not in grade._repr_markdown_() and "2 of 2 cases failed" in grade._repr_markdown_()
+    assert "conv: 0 of 2 points" in grade._repr_markdown_() and "2 of 2 cases failed" in grade._repr_markdown_()
 
 
 def test_what_is_not_an_exception_is_not_caught():

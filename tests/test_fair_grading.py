@@ -8,7 +8,8 @@ import pytest
 from autograder.execute import hidden_lines
 from cnntools import grading
 from inprocess import grade, meta, source_notebook
-from mistakes.forward import LOOP_IN_VECTORIZED_SLOT
+from mistakes import variant
+from mistakes.forward import LOOP_IN_VECTORIZED_SLOT, OTHER_VECTORIZATIONS
 from pipeline import mistakes
 
 NUMPY = ["dimensions", "forward", "backprop"]
@@ -100,18 +101,21 @@ def test_right_maths_with_terse_messages_keeps_85_percent(assignment):
     assert any(cases.failures() for cases in results.values()), "the messages are checked nowhere"
 
 
+@pytest.mark.parametrize("name", list(OTHER_VECTORIZATIONS))
+def test_another_vectorization_keeps_every_point(name):
+    source = variant(answers("forward")["conv2d_forward"], *OTHER_VECTORIZATIONS[name])
+    cases = grade("forward", {"conv2d_forward": source})["test_conv2d_forward"]
+    assert cases.score() == cases.points, [v.message for v in cases.failures()]
+
+
 def test_loop_in_the_vectorized_slot_loses_exactly_the_vectorization_share():
-    function, changes = LOOP_IN_VECTORIZED_SLOT
-    source = answers("forward")[function]
-    for old, new in changes:
-        assert old in source
-        source = source.replace(old, new)
-    results = grade("forward", {function: source})
-    cases = results[f"test_{function}"]
+    source = variant(answers("forward")["conv2d_forward"], *LOOP_IN_VECTORIZED_SLOT)
+    results = grade("forward", {"conv2d_forward": source})
+    cases = results["test_conv2d_forward"]
     assert {v.kind for v in cases.failures()} == {"vectorized"}
     assert cases.score() == pytest.approx(cases.points * (1 - grading.VECTORIZED), abs=1e-3)
     assert "loop over output positions" in cases.failures()[0].message
-    assert all(c.score() == c.points for t, c in results.items() if t != f"test_{function}")
+    assert all(c.score() == c.points for t, c in results.items() if t != "test_conv2d_forward")
 
 
 @pytest.mark.parametrize("assignment", NUMPY)

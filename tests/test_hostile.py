@@ -348,9 +348,9 @@ BROKEN = {"monkeypatch": list(WRONG), "edited-test": ["conv_param_count", "fc_pa
 def expected(name):
     """{test: (score, max_score)} a hostile case must get."""
     _, lost, _ = CASES[name]
-    plain = inprocess.grade(ASSIGNMENT, {f: WRONG[f] for f in BROKEN.get(name, [])})
-    return {t: ((plain[t].score() if name in BROKEN else 0.0) if t in lost else float(p), float(p))
-            for t, p in POINTS.items()}
+    plain = inprocess.grade(ASSIGNMENT, {f: WRONG[f] for f in BROKEN[name]}) if name in BROKEN else {}
+    earned = {t: plain[t].score() if plain else 0.0 for t in lost}
+    return {t: (earned.get(t, float(p)), float(p)) for t, p in POINTS.items()}
 
 
 def hidden_lines():

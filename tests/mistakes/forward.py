@@ -164,11 +164,21 @@ def relu_forward(x):
 ]
 
 
-# Right everywhere, but with a Python loop over output positions where the docstring asks for none: a small edit of
-# the solution's conv2d_forward that must cost exactly the vectorization share of its points.
-LOOP_IN_VECTORIZED_SLOT = ("conv2d_forward", [(
-    '    out = np.einsum("nchwml,kcml->nkhw", windows, w, optimize=True)\n',
-    '    out = np.empty((x.shape[0], K, windows.shape[2], windows.shape[3]))\n'
-    '    for i in range(windows.shape[2]):\n'
-    '        for j in range(windows.shape[3]):\n'
-    '            out[:, :, i, j] = np.einsum("ncml,kcml->nk", windows[:, :, i, j], w)\n')])
+# Edits of the solution's conv2d_forward: its contraction written other ways. Right answers all, and vectorized
+# (a loop over the filter's taps is allowed): each keeps every point. The last one loops over output positions and
+# must cost exactly the vectorization share.
+_EINSUM = '    out = np.einsum("nchwml,kcml->nkhw", windows, w, optimize=True)\n'
+OTHER_VECTORIZATIONS = {
+    "tensordot": [(_EINSUM, "    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)\n")],
+    "im2col-matmul": [(_EINSUM, "    N, H2, W2 = windows.shape[0], windows.shape[2], windows.shape[3]\n"
+                                "    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * H2 * W2, -1)\n"
+                                "    out = (cols @ w.reshape(K, -1).T).reshape(N, H2, W2, K).transpose(0, 3, 1, 2)\n")],
+    "loop-over-taps": [(_EINSUM, "    out = 0\n    for m in range(FH):\n        for l in range(FW):\n"
+                                 "            out = out + np.einsum('nchw,kc->nkhw', windows[..., m, l],"
+                                 " w[:, :, m, l])\n")],
+}
+LOOP_IN_VECTORIZED_SLOT = [(_EINSUM,
+                            "    out = np.empty((x.shape[0], K, windows.shape[2], windows.shape[3]))\n"
+                            "    for i in range(windows.shape[2]):\n"
+                            "        for j in range(windows.shape[3]):\n"
+                            "            out[:, :, i, j] = np.einsum('ncml,kcml->nk', windows[:, :, i, j], w)\n")]
