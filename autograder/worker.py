@@ -89,7 +89,7 @@ def main(spec):
             except MissingEntry:
                 submission = None
             if nb_name not in spec["notebooks"]:
-                entry["reason"] = (reason or spec.get("problems", {}).get(nb_name)
+                entry["reason"] = (reason or spec["problems"].get(nb_name)
                                    or f"{nb_name}.ipynb was not submitted")
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
@@ -97,7 +97,7 @@ def main(spec):
                 entry["score"] = float(submission.score or 0)
                 entry["tests"], entry["errors"] = describe(nb, scores)
                 entry["notices"] = list(nb.metadata.get("autograder", {}).get("notices", []))
-                if nb_name in spec.get("renamed", {}):
+                if nb_name in spec["renamed"]:
                     entry["notices"].insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
                                                f"{nb_name}.ipynb, the only notebook in the folder.")
             result["notebooks"][nb_name] = entry
