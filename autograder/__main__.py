@@ -8,7 +8,8 @@ import argparse
 import os
 import sys
 
-from .course import UsageError, assignments
+from .course import assignments
+from .errors import UsageError
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,7 +45,7 @@ def main(argv=None):
                 raise UsageError(f"--timeout must be at least 1 second, got {args.timeout}")
             print(f"wrote {build(args.assignment, args.out, args.timeout)}")
         else:
-            from .grade import grade_all
+            from .run import grade_all
             grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout)
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)

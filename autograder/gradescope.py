@@ -17,7 +17,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from .course import ROOT, SOURCE, UsageError, check_assignment, notebooks, write_atomic
+from .course import ROOT, SOURCE, check_assignment, notebooks
+from .errors import UsageError
+from .files import write_atomic
 
 VENV = "/opt/cnn-autograder"
 
@@ -52,11 +54,11 @@ exec "$PYTHON" -m autograder.gradescope run --root "$ROOT" --assignment {assignm
 def build(assignment, dest=None, timeout=120):
     """Write the zip for `assignment`; return its path."""
     check_assignment(assignment)
-    from .grade import template_gradebook
+    from .nbgrader_app import template_gradebook
     dest = Path(dest or ROOT / "_grading" / "gradescope" / f"{assignment}.zip").resolve()
     dest.parent.mkdir(parents=True, exist_ok=True)
     template = template_gradebook(dest.parent, assignment)  # made now, so that no student waits for it
-    files = [p for p in (ROOT / "autograder").glob("*.py")]
+    files = [*(ROOT / "autograder").glob("*.py"), *(ROOT / "autograder" / "templates").glob("*")]
     files += [p for p in (ROOT / "cnntools").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += [p for p in (SOURCE / assignment).rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts
               and "__pycache__" not in p.parts]
@@ -114,45 +116,19 @@ def place(submission, target, assignment):
                        f"{', '.join(p.name for p in found) or 'no .ipynb file'})")
 
 
-def results_json(result, assignment):
-    """Gradescope's results.json from one result of grade.py."""
-    tests, notes, score = [], [], 0.0
-    for nb, entry in sorted(result["notebooks"].items()):
-        score += entry["score"]
-        notes += entry.get("notices", [])
-        if entry.get("reason") or not entry.get("tests"):
-            tests.append({"name": f"{nb}", "score": entry["score"], "max_score": entry["max_score"],
-                          "status": "failed", "output": entry.get("reason") or "not graded",
-                          "visibility": "visible"})
-            continue
-        for t in entry["tests"]:
-            output = t["message"] or "passed"
-            if t.get("student_traceback"):
-                output += "\n\nWhere it happened in your code:\n" + t["student_traceback"]
-            tests.append({"name": f"{nb}: {t['name']}", "score": t["score"], "max_score": t["max_score"],
-                          "status": "passed" if t["passed"] else "failed", "output": output[:20000],
-                          "visibility": "visible"})
-        for err in entry.get("errors", []):
-            notes.append(f"Your cell {err['name']} failed: {err['message']}")
-    total = sum(e["max_score"] for e in result["notebooks"].values())
-    lines = [f"{assignment}: {score:g} / {total:g}"] + notes
-    return {"score": score, "output": "\n".join(lines), "tests": tests, "visibility": "visible",
-            "stdout_visibility": "hidden"}
-
-
 def run(root, assignment, timeout=120):
     """Grade /autograder/submission; always write /autograder/results/results.json."""
     root = Path(root).resolve()
     started = time.monotonic()
     try:
-        from .grade import grade_all
-        from .results import load_result
+        from .results import JobResult
+        from .run import grade_all
         student = student_id(root)
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             subs, out = Path(tmp) / "submissions", Path(tmp) / "graded"
             place(root / "submission", subs / student / assignment, assignment)
             grade_all(subs, out, assignment, jobs=1, timeout=timeout)
-            payload = results_json(load_result(out, student, assignment), assignment)
+            payload = JobResult.load(out, student, assignment).gradescope()
     except Unusable as err:
         payload = {"score": 0.0, "output": f"Your submission could not be graded: {err}", "tests": []}
     except (UsageError, Exception) as err:  # the grader's own failure: say so, rather than a silent zero

@@ -24,6 +24,21 @@ MAX_ITEMS = 1_000_000        # bigger containers cross as a handle
 NUMERIC_KINDS = "biufc"      # bool, int, unsigned, float, complex: the array dtypes that may cross
 
 
+# Every cap on text that a student's code makes, in characters, from the sandbox (which sends no more) and the trusted
+# side (which keeps no more of what it is sent) to the feedback page and Gradescope.
+CAPS = {
+    "output": 20_000,        # stdout, and stderr, of one cell or test
+    "message": 2_000,        # an exception's message
+    "traceback": 6_000,      # an exception's traceback
+    "shown": 4_000,          # any other block of text on a feedback page
+    "test_message": 6_000,   # a test's verdict on the page: every failing case, a line each
+    "cases_listed": 40,      # failing cases listed by message per test (the rest are counted)
+    "errors_listed": 40,     # failing cells of the student's listed per notebook
+    "gradescope": 20_000,    # one test's output in results.json
+    "log": 4_000,            # the end of nbgrader's log kept in a result
+}
+
+
 class ProtocolError(Exception):
     """A message that is not well formed: the other side is broken or hostile."""
 

@@ -6,7 +6,10 @@ import tempfile
 
 import nbformat
 
-from .course import RELEASE, ROOT, UsageError, check_assignment, last_line, nbgrader_api, replace_dir
+from .course import RELEASE, ROOT, check_assignment
+from .errors import UsageError, last_line
+from .files import replace_dir
+from .nbgrader_app import nbgrader_api
 
 # myst-nb lets a cell with this tag raise while the book executes; the release gives it to the cells that call
 # a function the student has yet to write, and to no other cell.

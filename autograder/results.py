@@ -1,9 +1,132 @@
-"""Where a grading run keeps what it has finished: one JSON file per (student, assignment), each written with a
-rename, and one feedback page per notebook. grades.csv is made from the JSON files."""
+"""What grading found, as typed results that own their forms: the JSON file a run keeps per (student, assignment),
+the rows of grades.csv and Gradescope's results.json (as otter's GradingResults owns its Gradescope form).
+
+A run keeps one JSON file per (student, assignment), written with a rename, and one feedback page per notebook;
+grades.csv is made from the JSON files.
+"""
+import dataclasses
 import json
 from pathlib import Path
 
-from .course import write_atomic
+from .files import write_atomic
+from .protocol import CAPS
+
+
+@dataclasses.dataclass
+class TestResult:
+    """One test cell: its points, and what the student is told when it lost some."""
+    __test__ = False  # not a pytest class, whatever its name
+    name: str
+    score: float
+    max_score: float
+    passed: bool
+    message: str = ""            # every failing case, or the error; never the hidden tests' code
+    output: str = ""             # what the test printed
+    stderr: str = ""             # warnings: shown, never costing points
+    student_traceback: str = ""  # where it failed in the student's code
+    visible_source: str = dataclasses.field(default="", repr=False)  # for the page only: never stored
+
+    def gradescope(self, notebook):
+        output = self.message or "passed"
+        if self.student_traceback:
+            output += "\n\nWhere it happened in your code:\n" + self.student_traceback
+        return {"name": f"{notebook}: {self.name}", "score": self.score, "max_score": self.max_score,
+                "status": "passed" if self.passed else "failed", "output": output[:CAPS["gradescope"]],
+                "visibility": "visible"}
+
+
+@dataclasses.dataclass
+class CellError:
+    """A student's cell (or a setup cell run with the student's values) that raised."""
+    name: str
+    message: str
+    traceback: str = ""
+
+
+@dataclasses.dataclass
+class NotebookResult:
+    score: float
+    max_score: float
+    reason: str | None = None    # why the whole notebook scores 0 (not handed in, unreadable, the grader stopped)
+    tests: list = dataclasses.field(default_factory=list)    # of TestResult, in notebook order
+    errors: list = dataclasses.field(default_factory=list)   # of CellError
+    notices: list = dataclasses.field(default_factory=list)  # of str: what the grader did with the notebook
+
+    @classmethod
+    def zero(cls, max_score, reason):
+        return cls(0.0, float(max_score), reason)
+
+    def gradescope(self, notebook):
+        """(Gradescope tests, notes for the summary) of this notebook."""
+        if self.reason or not self.tests:
+            return [{"name": notebook, "score": self.score, "max_score": self.max_score, "status": "failed",
+                     "output": self.reason or "not graded", "visibility": "visible"}], list(self.notices)
+        notes = list(self.notices) + [f"Your cell {e.name} failed: {e.message}" for e in self.errors]
+        return [t.gradescope(notebook) for t in self.tests], notes
+
+    def to_json(self):
+        data = dataclasses.asdict(self)
+        for test in data["tests"]:
+            del test["visible_source"]
+        return data
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]],
+                      "errors": [CellError(**e) for e in data["errors"]]})
+
+
+@dataclasses.dataclass
+class JobResult:
+    """Everything one grading job found for one (student, assignment)."""
+    student: str
+    assignment: str
+    key: str               # the grader, the assignment's source and the limits it was graded with
+    submission_hash: str   # what was handed in
+    notebooks: dict = dataclasses.field(default_factory=dict)  # notebook name -> NotebookResult
+    log: str = ""          # the end of nbgrader's log, for the instructor
+
+    @property
+    def score(self):
+        return sum(nb.score for nb in self.notebooks.values())
+
+    @property
+    def max_score(self):
+        return sum(nb.max_score for nb in self.notebooks.values())
+
+    def rows(self):
+        """Its rows of grades.csv: student, assignment, notebook, score, max_score."""
+        return [[self.student, self.assignment, name, f"{nb.score:g}", f"{nb.max_score:g}"]
+                for name, nb in sorted(self.notebooks.items())]
+
+    def gradescope(self):
+        """Gradescope's results.json."""
+        tests, notes = [], []
+        for name, nb in sorted(self.notebooks.items()):
+            more_tests, more_notes = nb.gradescope(name)
+            tests += more_tests
+            notes += more_notes
+        lines = [f"{self.assignment}: {self.score:g} / {self.max_score:g}"] + notes
+        return {"score": self.score, "output": "\n".join(lines), "tests": tests, "visibility": "visible",
+                "stdout_visibility": "hidden"}
+
+    def to_json(self):
+        return {**dataclasses.asdict(self), "notebooks": {n: nb.to_json() for n, nb in self.notebooks.items()}}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(**{**data, "notebooks": {n: NotebookResult.from_json(nb) for n, nb in data["notebooks"].items()}})
+
+    def save(self, out):
+        write_atomic(result_path(out, self.student, self.assignment), json.dumps(self.to_json(), indent=1))
+
+    @classmethod
+    def load(cls, out, student, assignment):
+        """The result a run saved, or None (never graded, or a file this version cannot read)."""
+        try:
+            return cls.from_json(json.loads(result_path(out, student, assignment).read_text()))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
 
 
 def result_path(out, student, assignment):
@@ -12,15 +135,3 @@ def result_path(out, student, assignment):
 
 def feedback_path(out, student, assignment, notebook):
     return Path(out) / "feedback" / student / assignment / f"{notebook}.html"
-
-
-def load_result(out, student, assignment):
-    try:
-        result = json.loads(result_path(out, student, assignment).read_text())
-    except (OSError, ValueError):
-        return None
-    return result if isinstance(result, dict) and isinstance(result.get("notebooks"), dict) else None
-
-
-def save_result(out, result):
-    write_atomic(result_path(out, result["student"], result["assignment"]), json.dumps(result, indent=1))

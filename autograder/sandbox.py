@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from . import protocol
+from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
 NOBODY = 65534
@@ -57,33 +58,22 @@ class SandboxUnavailable(Exception):
     """bubblewrap is missing or cannot create a sandbox on this machine."""
 
 
-class Limits:
-    """What one sandbox may use. Defaults can be changed through environment variables."""
-
-    def __init__(self, memory_mb=None, home_mb=None, tmp_mb=None, threads=1):
-        env = os.environ.get
-        self.memory = int(memory_mb or env("AUTOGRADER_MEMORY_MB", 4096)) << 20
-        self.home = int(home_mb or env("AUTOGRADER_HOME_MB", 256)) << 20
-        self.tmp = int(tmp_mb or env("AUTOGRADER_TMP_MB", 256)) << 20
-        self.file_size = 256 << 20
-        self.processes = int(env("AUTOGRADER_NPROC", 512))
-        self.threads = max(1, int(threads))
-
-    def apply(self):
-        """In the child, before bwrap starts: limits that the sandbox inherits and cannot raise."""
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory, self.memory))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size, self.file_size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
-        if os.geteuid() == 0:  # counts the processes of uid 65534, whom the sandbox becomes; not root's
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.processes, self.processes))
-        set_parent_death_signal()
-        try:  # no setuid program can give the student's process privileges back
-            import ctypes
-            ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
-        except Exception:
-            pass
-        os.setsid()
+def apply_limits(limits):
+    """In the child, before bwrap starts: the limits.Limits that the sandbox inherits and cannot raise."""
+    memory, size = limits.memory_mb << 20, limits.file_size_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+    if os.geteuid() == 0:  # counts the processes of uid 65534, whom the sandbox becomes; not root's
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    set_parent_death_signal()
+    try:  # no setuid program can give the student's process privileges back
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+    except Exception:
+        pass
+    os.setsid()
 
 
 def set_parent_death_signal(sig=signal.SIGKILL):
@@ -151,10 +141,10 @@ def bwrap_command(files, limits, python=None):
 
     # the file systems of its own first, so that the binds below may lie inside them (a course under /tmp)
     cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.tmp), "--tmpfs", "/tmp",
-            "--perms", "1777", "--size", str(limits.tmp), "--tmpfs", "/dev/shm",
+            "--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/dev/shm",
             "--perms", "0755", "--dir", "/home",
-            "--perms", "0777", "--size", str(limits.home), "--tmpfs", HOME,
+            "--perms", "0777", "--size", str(limits.home_mb << 20), "--tmpfs", HOME,
             "--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", RUNNER]
     made.update(["/home", "/opt", "/tmp", "/dev"])
     cmd += ["--ro-bind", "/usr", "/usr"]
@@ -187,7 +177,8 @@ def sandbox_env(limits, python=None):
     env = {"HOME": HOME, "PATH": f"{os.path.dirname(python or sys.executable)}:/usr/local/bin:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
            "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
-           "TMPDIR": "/tmp", "NBGRADER_EXECUTION": "autograde"}
+           "TMPDIR": "/tmp", "NBGRADER_EXECUTION": "autograde",
+           "AUTOGRADER_RUN": os.environ.get("AUTOGRADER_RUN", "")}  # which run a process is of (run.py)
     try:
         import cnntools  # where the course helpers are (an editable install points into the repository)
         env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.realpath(cnntools.__file__)))
@@ -302,7 +293,7 @@ class Sandbox:
             else:
                 cmd, cwd, env = bwrap_command(self.files, self.limits, self.python)[0], None, None
             self.proc = subprocess.Popen(cmd + args, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=cwd,
-                                         env=env, pass_fds=(req_r, rep_w), preexec_fn=self.limits.apply,
+                                         env=env, pass_fds=(req_r, rep_w), preexec_fn=lambda: apply_limits(self.limits),
                                          close_fds=True)
         finally:
             for fd in (req_r, rep_w, out_w):
@@ -381,7 +372,7 @@ class Sandbox:
         while proc.poll() is None:
             pids = descendants(proc.pid)
             if len(pids) > (1 if mode() == "setuid" else 3):  # (bwrap, its init,) the student's Python
-                if memory_of(pids) > self.limits.memory:
+                if memory_of(pids) > self.limits.memory_mb << 20:
                     self.over_memory = True
                     proc.kill()
                     if mode() == "setuid":
@@ -392,7 +383,7 @@ class Sandbox:
     def death_reason(self):
         if getattr(self, "over_memory", False):
             self.kill()
-            return (f"the student's processes used more than {self.limits.memory >> 20} MB of memory together "
+            return (f"the student's processes used more than {self.limits.memory_mb} MB of memory together "
                     "and were stopped")
         try:
             code = self.proc.wait(timeout=5)

@@ -15,9 +15,7 @@ import traceback
 
 import protocol
 
-OUTPUT_LIMIT = 32_000   # characters of stdout and of stderr kept per request
-MESSAGE_LIMIT = 4_000   # characters of an exception's message
-TRACEBACK_LIMIT = 6_000
+CAPS = protocol.CAPS  # what is sent of the student's output and errors: no more than the grader keeps
 
 
 class FakeIPython:
@@ -172,8 +170,8 @@ def error_info(err):
         text = "".join(tb.format())
     except Exception:
         text = f"{type(err).__name__}: {message}"
-    return {"type": builtin, "name": type(err).__name__[:200], "message": message[:MESSAGE_LIMIT],
-            "traceback": text[-TRACEBACK_LIMIT:]}
+    return {"type": builtin, "name": type(err).__name__[:200], "message": message[:CAPS["message"]],
+            "traceback": text[-CAPS["traceback"]:]}
 
 
 def compile_cell(source, label):
@@ -196,7 +194,7 @@ def run_cell(source, label):
         value = eval(last, NS)
         if value is not None:
             try:
-                return repr(value)[:OUTPUT_LIMIT]
+                return repr(value)[:CAPS["output"]]
             except Exception as err:
                 return f"(a {type(value).__name__} whose repr raised {type(err).__name__})"
     return None
@@ -255,7 +253,7 @@ def main():
             pass
     faulthandler.enable(file=sys.__stderr__)
     sys.stdin = open(os.devnull)
-    out, err = protocol.BoundedText(OUTPUT_LIMIT), protocol.BoundedText(OUTPUT_LIMIT)
+    out, err = protocol.BoundedText(CAPS["output"]), protocol.BoundedText(CAPS["output"])
     sys.stdout, sys.stderr = out, err
     sys.path[0] = os.getcwd()  # the student's folder, as in a notebook; not this program's folder
     sys.argv = ["notebook"]

@@ -3,7 +3,7 @@
 ``run(spec)`` is the body of one grading process: grade.py forks it, fresh for each submission, from a server
 process that has already imported nbgrader, NumPy and torch (so a submission costs no import time). The trusted
 side of the tests runs in this process; the student's code runs in sandboxes it starts (execute.py).
-SPEC is the dict that ``grade.grade_all`` builds for each submission. The result file is written last, with a rename: it exists only for
+SPEC is the dict that ``run.grade_all`` builds for each submission. The result file is written last, with a rename: it exists only for
 a submission that was graded to the end.
 """
 import os
@@ -11,9 +11,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from .course import last_line, nbgrader_api, notebooks, write_atomic
+from .course import notebooks
+from .errors import last_line
 from .feedback import describe, page, zero_page
-from .results import feedback_path, save_result
+from .files import write_atomic
+from .limits import Limits
+from .nbgrader_app import nbgrader_api
+from .protocol import CAPS
+from .results import JobResult, NotebookResult, feedback_path
 
 
 def preload():
@@ -51,7 +56,7 @@ def run(spec):
     sys.stderr = open(2, "w", buffering=1, closefd=False)
     try:
         import torch
-        torch.set_num_threads(spec["threads"])
+        torch.set_num_threads(spec["limits"]["threads"])
     except ImportError:
         pass
     main(spec)
@@ -72,45 +77,37 @@ def main(spec):
 
     reason, graded = None, {}
     if spec["notebooks"]:  # nothing to run when every notebook of the submission is missing or unreadable
-        api = nbgrader_api(root, timeout=spec["timeout"], threads=spec["threads"])
+        api = nbgrader_api(root, Limits.from_json(spec["limits"]))
         graded = api.autograde(assignment, student, force=True, create=True)
         if not graded["success"]:
             reason = "nbgrader could not grade this submission: " + last_line(graded)
 
-    result = {k: spec[k] for k in ("student", "assignment", "key", "submission_hash")}
-    result["notebooks"], result["log"] = {}, (graded.get("log") or "")[-4000:]
+    result = JobResult(student, assignment, spec["key"], spec["submission_hash"],
+                       log=(graded.get("log") or "")[-CAPS["log"]:])
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for nb_name in notebooks(assignment):
             maximum = float(gb.find_notebook(nb_name, assignment).max_score)
-            entry = {"score": 0.0, "max_score": maximum, "reason": reason, "tests": [], "errors": [], "notices": []}
+            entry = NotebookResult.zero(maximum, reason)
             path = root / "autograded" / student / assignment / f"{nb_name}.ipynb"
             try:
                 submission = gb.find_submission_notebook(nb_name, assignment, student)
             except MissingEntry:
                 submission = None
             if nb_name not in spec["notebooks"]:
-                entry["reason"] = (reason or spec["problems"].get(nb_name)
-                                   or f"{nb_name}.ipynb was not submitted")
+                entry.reason = reason or spec["problems"].get(nb_name) or f"{nb_name}.ipynb was not submitted"
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
                 scores = {g.name: (float(g.score or 0), float(g.max_score)) for g in submission.grades}
-                entry["score"] = float(submission.score or 0)
-                entry["tests"], entry["errors"] = describe(nb, scores)
-                entry["notices"] = list(nb.metadata.get("autograder", {}).get("notices", []))
+                entry.score = float(submission.score or 0)
+                entry.tests, entry.errors = describe(nb, scores)
+                entry.notices = list(nb.metadata.get("autograder", {}).get("notices", []))
                 if nb_name in spec["renamed"]:
-                    entry["notices"].insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
-                                               f"{nb_name}.ipynb, the only notebook in the folder.")
-            result["notebooks"][nb_name] = entry
-            if entry["reason"]:
-                text = zero_page(assignment, nb_name, entry["reason"])
-            else:
-                text = page(student, assignment, nb_name, entry["score"], maximum, entry["tests"],
-                            entry["errors"], entry["notices"])
+                    entry.notices.insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
+                                            f"{nb_name}.ipynb, the only notebook in the folder.")
+            result.notebooks[nb_name] = entry
+            text = zero_page(assignment, nb_name, entry.reason) if entry.reason else page(student, assignment,
+                                                                                          nb_name, entry)
             write_atomic(feedback_path(out, student, assignment, nb_name), text)
-    for entry in result["notebooks"].values():  # the page has them; the result file needs only the verdicts
-        for test in entry["tests"]:
-            test.pop("visible_source", None)
-    save_result(out, result)
+    result.save(out)
     if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # kept on request, to look at the graded notebook
         shutil.rmtree(root, ignore_errors=True)
-

@@ -12,9 +12,9 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 
 
-def autograder(*args):
+def autograder(*args, env=None):
     """Run `python -m autograder ARGS` from the repository root; return the finished process."""
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=3600)
 
 

@@ -5,7 +5,7 @@ import ast
 
 import pytest
 
-from autograder.execute import hidden_lines
+from autograder.cells import hidden_lines
 from cnntools import grading
 from inprocess import grade, meta, source_notebook
 from mistakes import variant

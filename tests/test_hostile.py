@@ -18,6 +18,7 @@ import pytest
 
 import inprocess
 from pipeline import REPO, autograder, read_grades
+from processes import new_run, processes_of
 
 sys.path.insert(0, str(REPO))  # the direct sandbox tests below import autograder
 
@@ -363,21 +364,6 @@ def hidden_lines():
     return lines
 
 
-def sandbox_processes():
-    """Processes of the user the sandboxes run as (when grading as root), or of bwrap."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            status = open(f"/proc/{pid}/status").read()
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        uid = re.search(r"^Uid:\s+(\d+)", status, re.M).group(1)
-        if (uid == "65534" and os.geteuid() == 0) or "sandbox_main.py" in cmd:
-            found.append(f"{pid}: {cmd}")
-    return found
-
-
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     subs, out = tmp_path_factory.mktemp("hostile-subs"), tmp_path_factory.mktemp("hostile-out")
@@ -388,18 +374,13 @@ def hostile(tmp_path_factory):
         (subs / name / ASSIGNMENT).mkdir(parents=True)
         nbformat.write(nb, subs / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     started = time.monotonic()
-    saved = os.environ.get("AUTOGRADER_MEMORY_MB")
-    os.environ["AUTOGRADER_MEMORY_MB"] = "2048"  # the memory bomb stops sooner
-    try:
-        run = autograder("grade", subs, "--out", out, "--jobs", 2, "--timeout", TIMEOUT)
-    finally:
-        os.environ.pop("AUTOGRADER_MEMORY_MB")
-        if saved is not None:
-            os.environ["AUTOGRADER_MEMORY_MB"] = saved
+    env, label = new_run()
+    env["AUTOGRADER_MEMORY_MB"] = "2048"  # the memory bomb stops sooner
+    run = autograder("grade", subs, "--out", out, "--jobs", 2, "--timeout", TIMEOUT, env=env)
     assert run.returncode == 0, run.stderr
     results = {p.stem: json.loads(p.read_text()) for p in (out / ".results" / ASSIGNMENT).glob("*.json")}
     return {"out": out, "grades": read_grades(out / "grades.csv"), "results": results, "stderr": run.stderr,
-            "seconds": time.monotonic() - started}
+            "seconds": time.monotonic() - started, "label": label}
 
 
 def scores(hostile, student):
@@ -445,12 +426,13 @@ def test_no_forged_results_and_nothing_left_running(hostile):
     with open(hostile["out"] / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(CASES) + 1
-    assert not sandbox_processes()
+    assert not processes_of(hostile["label"])  # of this run: the sleeper, the forks, the sandboxes all gone
 
 
 def test_sandbox_cannot_see_the_course(tmp_path):
     """Directly: what a student's process sees of the file system, the network and the other processes."""
-    from autograder.sandbox import Limits, Sandbox
+    from autograder.limits import Limits
+    from autograder.sandbox import Sandbox
     box = Sandbox([], Limits(memory_mb=1024))
     box.start(time.monotonic() + 60)
     try:

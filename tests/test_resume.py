@@ -1,7 +1,6 @@
 """Parallel grading gives the grades of a sequential run; a run killed at any moment (SIGINT or SIGKILL) keeps every
 grade it finished, leaves no half-written file, leaves nothing running, and the next run grades only the rest."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import time
 import pytest
 
 from pipeline import REPO, autograder, mistakes, submit
+from processes import new_run, processes_of
 
 ASSIGNMENT = "dimensions"
 
@@ -58,25 +58,13 @@ def test_parallel_run_gives_the_sequential_grades_and_regrades_only_changes(subs
     assert f"release,{ASSIGNMENT},{ASSIGNMENT},14,14" in (out / "grades.csv").read_text().splitlines()
 
 
-def leftovers():
-    """Grading processes and sandboxes still alive."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "multiprocessing.forkserver" in cmd or "sandbox_main.py" in cmd:
-            found.append(f"{pid}: {cmd[:200]}")
-    return found
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path, sig):
     out = tmp_path / "out"
     results = out / ".results" / ASSIGNMENT
+    env, label = new_run()
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
-                             "--jobs", "2"], cwd=REPO, stderr=subprocess.PIPE, text=True)
+                             "--jobs", "2"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not list(results.glob("*.json")):
         assert proc.poll() is None, proc.stderr.read()
@@ -98,8 +86,8 @@ def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path
         page = out / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert page.read_text().rstrip().endswith("</html>"), page
     deadline = time.monotonic() + 30
-    while leftovers():
-        assert time.monotonic() < deadline, leftovers()
+    while processes_of(label):  # the run's forkserver, workers and sandboxes: gone with it
+        assert time.monotonic() < deadline, processes_of(label)
         time.sleep(0.2)
 
     rerun = autograder("grade", subs, "--out", out, "--jobs", 2)

@@ -110,11 +110,19 @@ def graded(tmp_path_factory):
     return read_grades(out / "grades.csv"), out, run.stderr
 
 
+def why(out, student):
+    """What the grader said of a submission: the reason, the failing tests, its log."""
+    result = json.loads((out / ".results" / ASSIGNMENT / f"{student}.json").read_text())
+    entry = result["notebooks"][ASSIGNMENT]
+    return json.dumps({"reason": entry["reason"], "errors": entry["errors"], "log": result["log"][-2000:],
+                       "failed": [t for t in entry["tests"] if t.get("score") != t.get("max_score")]}, indent=1)
+
+
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_graded_as_the_clean_notebook(graded, name):
     grades, out, _ = graded
-    assert grades[("clean", ASSIGNMENT, ASSIGNMENT)] == (11, 11)
-    assert grades[(name, ASSIGNMENT, ASSIGNMENT)] == grades[("clean", ASSIGNMENT, ASSIGNMENT)]
+    assert grades[("clean", ASSIGNMENT, ASSIGNMENT)] == (11, 11), why(out, "clean")
+    assert grades[(name, ASSIGNMENT, ASSIGNMENT)] == grades[("clean", ASSIGNMENT, ASSIGNMENT)], why(out, name)
 
 
 @pytest.mark.parametrize("name", ["browser-copy", "jupyter-copy", "capitalized"])

@@ -1,0 +1,45 @@
+"""What each cell of a graded notebook is, in nbgrader's terms, and the hidden part of a test cell.
+
+Every notebook here has been through ``Rebuild`` (rebuild.py): each cell's ``nbgrader`` metadata is the source
+notebook's or absent, never the student's, so nbgrader's own predicates can read it.
+"""
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.utils import is_grade, is_locked, is_solution
+
+CLEAR_HIDDEN = ClearHiddenTests(enforce_metadata=False)  # what `release` removes, and how it finds it
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def kind(cell):
+    """'test' (graded, locked code), 'setup' (other locked code), 'student' (everything else) or 'text'."""
+    if cell.cell_type != "code":
+        return "text"
+    if is_solution(cell):
+        return "student"
+    if is_grade(cell):
+        return "test"
+    return "setup" if is_locked(cell) else "student"
+
+
+def strip_hidden(source):
+    """The released version of a test cell's source: its hidden region removed, by nbgrader's ClearHiddenTests."""
+    cell = nbformat.v4.new_code_cell(source)
+    CLEAR_HIDDEN._remove_hidden_test_region(cell)
+    return cell.source
+
+
+def hidden_lines(source):
+    """1-based numbers of the lines inside hidden-test regions (ClearHiddenTests removes exactly these)."""
+    inside, hidden = set(), False
+    for number, line in enumerate(source.split("\n"), start=1):
+        if CLEAR_HIDDEN.begin_test_delimeter in line:
+            hidden = True
+        elif CLEAR_HIDDEN.end_test_delimeter in line:
+            hidden = False
+        elif hidden:
+            inside.add(number)
+    return inside

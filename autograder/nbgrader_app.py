@@ -1,0 +1,76 @@
+"""nbgrader, set up for this course: an API bound to a course folder of our choosing, and the gradebook template.
+
+Releasing uses nbgrader as it comes. Grading swaps two of its steps: ``Rebuild`` (rebuild.py) before its sanitizing
+steps and ``SandboxExecute`` (execute.py) in place of its ``Execute``, so that no student code runs in the grader.
+"""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .course import ROOT, SOURCE, STUB
+from .errors import UsageError, last_line
+from .files import digest
+
+
+def nbgrader_api(root, limits=None):
+    """An nbgrader API for a course rooted at `root` whose source is this repository's solutions/; with `limits`
+    (a limits.Limits), set up for grading. Each call gets its own root, and so its own gradebook, which keeps
+    parallel grading jobs apart."""
+    # nbgrader runs `alembic` from PATH: use the one installed beside this interpreter, venv activated or not.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.source_directory = str(SOURCE)
+    config.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
+    config.ClearSolutions.code_stub = {"python": STUB}
+    config.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    if limits is not None:
+        from nbgrader import preprocessors as pp
+        from .execute import SandboxExecute
+        from .rebuild import Rebuild
+        config.Autograde.sanitize_preprocessors = [Rebuild, pp.ClearOutput, pp.DeduplicateIds,
+                                                   pp.OverwriteKernelspec, pp.OverwriteCells, pp.CheckCellMetadata]
+        config.OverwriteCells.add_missing_cells = True
+        # no LimitOutput: every output is already capped where it is made (protocol.CAPS)
+        config.Autograde.autograde_preprocessors = [SandboxExecute, pp.SaveAutoGrades, pp.AssignLatePenalties,
+                                                    pp.CheckCellMetadata]
+        config.SandboxExecute.limits = limits.to_json()
+    config.Application.log_level = "WARNING"
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def template_gradebook(out, assignment):
+    """A gradebook that knows the assignment's cells and hidden tests; each job grades on a copy of it.
+
+    Made once per version of the assignment's source (nbgrader needs seconds for it) and kept in
+    _grading/.templates/, or in OUT/.work/templates/ where the repository is read-only.
+    """
+    source_hash = digest(sorted((SOURCE / assignment).glob("*.ipynb")))
+    for folder in (ROOT / "_grading" / ".templates" / assignment, Path(out) / ".work" / "templates" / assignment):
+        db = folder / f"{source_hash[:16]}.db"
+        if db.exists():
+            return db
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            break
+    scratch = folder / f"course.{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        result = nbgrader_api(scratch).generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise UsageError(f"nbgrader could not prepare '{assignment}' for grading: {last_line(result)}")
+        os.replace(scratch / "gradebook.db", db)  # a whole file or none, even with runs side by side
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return db

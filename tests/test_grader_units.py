@@ -1,0 +1,127 @@
+"""In-memory unit tests of the grader's small parts (as nbgrader tests each preprocessor): the cell kinds and hidden
+regions, the rebuilt notebook, the scope of a setup cell, the limits, and the results' forms. No sandbox, no run."""
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder import rebuild
+from autograder.cells import hidden_lines, kind, strip_hidden
+from autograder.errors import UsageError
+from autograder.execute import scope
+from autograder.feedback import page
+from autograder.limits import Limits
+from autograder.results import CellError, JobResult, NotebookResult, TestResult
+
+TEST = "x = 1\n### BEGIN HIDDEN TESTS\nassert secret\n### END HIDDEN TESTS\ny = 2"
+
+
+def cell(source, **nbgrader):
+    return new_code_cell(source, metadata={"nbgrader": nbgrader} if nbgrader else {})
+
+
+def test_kinds_and_hidden_regions():
+    assert kind(cell("def f(): ...", solution=True, grade_id="f")) == "student"
+    assert kind(cell(TEST, grade=True, locked=True, grade_id="test_f", points=2)) == "test"
+    assert kind(cell("import numpy as np", locked=True, grade_id="setup")) == "setup"
+    assert kind(cell("scratch = 1")) == "student" and kind(new_markdown_cell("# hi")) == "text"
+    assert strip_hidden(TEST) == "x = 1\ny = 2"
+    assert hidden_lines(TEST) == {3}
+
+
+def test_scope_reads_what_runs_now_not_function_bodies():
+    loads, binds = scope("import numpy as np\ndef f(a=g):\n    return h\nx = [conv(a) for a in cases]\n"
+                         "class C(Base):\n    y = inner\nlam = lambda: q\n")
+    assert loads >= {"g", "conv", "cases", "Base", "inner"} and not loads & {"h", "q"}
+    assert binds == {"np", "f", "x", "C", "lam"}
+
+
+class FakeGradebook:
+    """What Rebuild reads of the gradebook: the source cells' saved sources."""
+
+    def __init__(self, url):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def find_notebook(self, notebook, assignment):
+        class Notebook:
+            source_cells = [type("Cell", (), {"name": c.metadata["nbgrader"]["grade_id"], "source": c.source})
+                            for c in SOURCE_NB.cells]
+        return Notebook
+
+
+SOURCE_NB = new_notebook(cells=[cell("import numpy as np", locked=True, grade_id="setup"),
+                                cell("def f():\n    raise NotImplementedError", solution=True, grade_id="f"),
+                                cell(TEST, grade=True, locked=True, grade_id="test_f", points=2)])
+
+
+def rebuilt(cells, monkeypatch):
+    monkeypatch.setattr(rebuild, "Gradebook", FakeGradebook)
+    monkeypatch.setattr(rebuild.nbformat, "read", lambda *a, **k: SOURCE_NB)
+    nb = new_notebook(cells=cells)
+    nb, _ = rebuild.Rebuild().preprocess(nb, {"nbgrader": {"assignment": "a", "notebook": "a", "db_url": ""}})
+    return nb
+
+
+def test_rebuild_restores_locked_cells_and_keeps_the_students(monkeypatch):
+    nb = rebuilt([cell("def f():\n    return 1", solution=True, grade_id="f"), cell("scratch = 1"),
+                  cell("assert True  # my own test", grade=True, locked=True, grade_id="test_f", points=99),
+                  new_code_cell("mine = 2", metadata={"nbgrader": ["not", "a", "dict"]})], monkeypatch)
+    assert [c.source for c in nb.cells] == ["import numpy as np", "def f():\n    return 1", "scratch = 1", TEST,
+                                            "mine = 2"]
+    assert "nbgrader" not in nb.cells[-1].metadata  # the student's metadata never reaches nbgrader
+    notices = nb.metadata["autograder"]["notices"]
+    assert any("'test_f' was changed" in n for n in notices) and any("'setup' is missing" in n for n in notices)
+
+
+def test_limits_from_flags_and_environment():
+    limits = Limits.from_env(timeout=30, threads=2, environ={"AUTOGRADER_MEMORY_MB": "2048"})
+    assert (limits.timeout, limits.notebook_timeout, limits.memory_mb, limits.threads) == (30, 300, 2048, 2)
+    assert Limits.from_json(limits.to_json()) == limits
+    assert "threads" not in limits.key() and limits.key() != Limits().key()  # a changed limit regrades
+    with pytest.raises(UsageError, match="AUTOGRADER_TMP_MB must be a whole number"):
+        Limits.from_env(environ={"AUTOGRADER_TMP_MB": "lots"})
+    with pytest.raises(UsageError, match="--timeout must be at least 1"):
+        Limits.from_env(timeout=0)
+
+
+def sample():
+    ok = TestResult("test_f", 2.0, 2.0, True, visible_source="assert f() == 1")
+    partly = TestResult("test_g", 1.5, 3.0, False, "1 of 4 cases failed <b>", student_traceback="line 3")
+    return JobResult("ada", "forward", "key", "hash", {
+        "forward": NotebookResult(3.5, 5.0, tests=[ok, partly], errors=[CellError("my cell", "NameError: x")],
+                                  notices=["renamed"]),
+        "extra": NotebookResult.zero(4, "extra.ipynb was not submitted")})
+
+
+def test_results_round_trip_without_the_pages_sources(tmp_path):
+    result = sample()
+    result.save(tmp_path)
+    stored = json.loads((tmp_path / ".results" / "forward" / "ada.json").read_text())
+    assert "visible_source" not in stored["notebooks"]["forward"]["tests"][0]
+    again = JobResult.load(tmp_path, "ada", "forward")
+    assert again.notebooks["forward"].tests[1] == result.notebooks["forward"].tests[1]
+    assert again.rows() == [["ada", "forward", "extra", "0", "4"], ["ada", "forward", "forward", "3.5", "5"]]
+    (tmp_path / ".results" / "forward" / "ada.json").write_text('{"notebooks": []}')
+    assert JobResult.load(tmp_path, "ada", "forward") is None  # unreadable: graded again
+
+
+def test_gradescope_form():
+    form = sample().gradescope()
+    assert form["score"] == 3.5 and form["output"].splitlines()[0] == "forward: 3.5 / 9"
+    assert [t["name"] for t in form["tests"]] == ["extra", "forward: test_f", "forward: test_g"]
+    assert form["tests"][2]["output"] == "1 of 4 cases failed <b>\n\nWhere it happened in your code:\nline 3"
+    assert "Your cell my cell failed: NameError: x" in form["output"]
+
+
+def test_page_escapes_and_shows_each_test():
+    html = page("ada<script>", "forward", "forward", sample().notebooks["forward"])
+    assert "<script>" not in html and "ada&lt;script&gt;" in html
+    assert "partly passed" in html and "1 of 4 cases failed &lt;b&gt;" in html and "assert f() == 1" in html
+    assert "Score: <b>3.5 / 5</b>" in html
