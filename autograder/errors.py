@@ -1,4 +1,5 @@
-"""The operator's mistakes, and errors in one line."""
+"""What can go wrong, by whose doing: the operator's (UsageError), the grader's stopping a test (GradingStopped and its
+kinds), the student's own exceptions; and errors in one line."""
 
 
 class UsageError(Exception):
@@ -15,3 +16,28 @@ def last_line(result):
     """The last line of what an nbgrader API call reported: its error, or else its log."""
     text = (result.get("error") or result.get("log") or "no message").strip()
     return text.splitlines()[-1]
+
+
+class GradingStopped(BaseException):
+    """Raised into a test when the grader has to stop it. A BaseException, so that no ``except Exception`` in a
+    test swallows it and goes on as if the student's code had answered."""
+
+
+class SandboxTimeout(GradingStopped):
+    pass
+
+
+class SandboxDied(GradingStopped):
+    pass
+
+
+class NotSupported(GradingStopped):
+    """A test did something with the student's code that the grader cannot do safely: the test gets no points."""
+
+
+class StudentError(Exception):
+    """An exception raised by the student's code that is not one of Python's own types."""
+
+
+class SandboxUnavailable(Exception):
+    """bubblewrap is missing or cannot create a sandbox on this machine."""

@@ -28,7 +28,8 @@ from .cells import grade_id, hidden_lines, kind
 from .course import SOURCE
 from .limits import Limits
 from .protocol import CAPS, BoundedText, with_cut_note
-from .sandbox import GradingStopped, NotSupported, Sandbox, SandboxDied, SandboxTimeout
+from .errors import GradingStopped, NotSupported, SandboxDied, SandboxTimeout
+from .sandbox import Sandbox
 
 MAX_RESTARTS = 5        # restarts of the student's process per notebook (after a crash or a timeout)
 EAGER = {"listcomp", "setcomp", "dictcomp", "genexpr"}  # scopes that run as the cell runs (function bodies do not)

@@ -93,6 +93,10 @@ def with_cut_note(text, dropped):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Frames
+# Not multiprocessing.connection: its recv_bytes(maxlength) frames the same way (no pickle in it), but once a message
+# has begun it blocks until the message ends, and a student's process that sends half a frame and stops would hold
+# the grader forever. Here every read waits on select() with the cell's deadline, and a hostile length is refused
+# before anything is read into memory.
 
 def encode_frame(header, blobs=()):
     """One message as bytes: its length and number of blobs, then the JSON header and each blob, length first."""

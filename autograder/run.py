@@ -42,7 +42,8 @@ def grader_digest():
 
 def check_sandbox(limits):
     """Stop with one line if no sandbox can be made here (bubblewrap missing, namespaces refused)."""
-    from .sandbox import Sandbox, SandboxUnavailable
+    from .errors import SandboxUnavailable
+    from .sandbox import Sandbox
     box = Sandbox(limits=limits)
     try:
         box.start(time.monotonic() + 60)

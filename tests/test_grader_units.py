@@ -125,3 +125,30 @@ def test_page_escapes_and_shows_each_test():
     assert "<script>" not in html and "ada&lt;script&gt;" in html
     assert "partly passed" in html and "1 of 4 cases failed &lt;b&gt;" in html and "assert f() == 1" in html
     assert "Score: <b>3.5 / 5</b>" in html
+
+
+def test_imports_run_one_way():
+    """No cycle among the grader's modules, counting imports inside functions too."""
+    import ast
+    from pathlib import Path
+    folder = Path(__file__).resolve().parents[1] / "autograder"
+    graph = {}
+    for path in folder.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names |= {node.module} if node.module else {a.name for a in node.names}
+        graph[path.stem] = names - {path.stem}
+    done, path = set(), []
+
+    def visit(module):
+        assert module not in path, " -> ".join(path[path.index(module):] + [module])
+        if module in done:
+            return
+        path.append(module)
+        for dep in graph.get(module, ()):
+            visit(dep)
+        path.pop()
+        done.add(module)
+    for module in graph:
+        visit(module)

@@ -472,7 +472,8 @@ def test_a_test_that_sends_too_much_is_the_graders_limit_not_the_students_crash(
     """A message over the frame limit, from the trusted side, fails that test as GraderLimitation; the student's
     process is not blamed (or killed) for it."""
     from autograder import protocol
-    from autograder.sandbox import NotSupported, Sandbox
+    from autograder.errors import NotSupported
+    from autograder.sandbox import Sandbox
     box = Sandbox()
     box.start(time.monotonic() + 60)
     try:
