@@ -7,18 +7,13 @@ import pytest
 
 from autograder.execute import hidden_lines
 from cnntools import grading
-from inprocess import grade, meta, source_notebook
+from inprocess import answers, grade, meta, source_notebook
 from mistakes import variant
 from mistakes.forward import LOOP_IN_VECTORIZED_SLOT, OTHER_VECTORIZATIONS
 from pipeline import mistakes
 
 NUMPY = ["dimensions", "forward", "backprop"]
 CASES = [(a, m) for a in NUMPY for m in mistakes(a)]
-
-
-def answers(assignment):
-    """{function: source of its solution cell}."""
-    return {meta(c)["grade_id"]: c.source for c in source_notebook(assignment).cells if meta(c).get("solution")}
 
 
 def edited(source, transform):
