@@ -19,18 +19,19 @@ def variant(source, *edits, name="the source"):
 
 @dataclass(frozen=True)
 class Mistake:
+    """A solution cell with a few edits: a plausible wrong answer (or a right one written another way)."""
     assignment: str
     name: str      # short id (letters, digits, '-'): the student id of this submission in the grading run
     function: str  # the graded function it replaces, defined by exactly one solution cell
-    edits: tuple   # (old, new) pairs that turn the solution cell of `function` into the mistake
+    edits: tuple   # (old, new) pairs made in the solution cell of `function`
 
     @property
     def source(self):
-        """The solution cell of ``function``, edited: a complete, wrong definition, as a student might write it."""
+        """The solution cell of ``function``, edited: a complete definition, as a student might write it."""
         return variant(answers(self.assignment)[self.function], *self.edits,
-                       name=f"mistake {self.name!r} ({self.assignment} {self.function})")
+                       name=f"{self.name!r} ({self.assignment} {self.function})")
 
 
-def mistakes_of(assignment):
-    """The constructor of ``assignment``'s mistakes: ``mistake(name, function, (old, new), ...)``."""
+def edits_of(assignment):
+    """The constructor of ``assignment``'s edited answers: ``edit(name, function, (old, new), ...)``."""
     return lambda name, function, *edits: Mistake(assignment, name, function, edits)

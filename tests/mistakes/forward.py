@@ -1,7 +1,7 @@
 """Wrong answers to the forward-pass assignment: each is the solution with one plausible mistake."""
-from . import mistakes_of
+from . import edits_of
 
-mistake = mistakes_of("forward")
+edit = edits_of("forward")
 
 _PAD = "(padding, padding), (padding, padding)"
 _NAIVE_WINDOW = "np.sum(window * w[k]) + b[k]"
@@ -17,38 +17,38 @@ _CONV_CHECKS = [('    require_int("stride", stride, 1)\n', ""), ('    require_in
 
 MISTAKES = [
     # conv2d_forward_naive
-    mistake("naive-kernel-flipped", "conv2d_forward_naive", ("window * w[k]", "window * w[k, :, ::-1, ::-1]")),
-    mistake("naive-padding-one-side", "conv2d_forward_naive", (_PAD, "(0, 2 * padding), (0, 2 * padding)")),
-    mistake("naive-padding-doubled", "conv2d_forward_naive",
+    edit("naive-kernel-flipped", "conv2d_forward_naive", ("window * w[k]", "window * w[k, :, ::-1, ::-1]")),
+    edit("naive-padding-one-side", "conv2d_forward_naive", (_PAD, "(0, 2 * padding), (0, 2 * padding)")),
+    edit("naive-padding-doubled", "conv2d_forward_naive",
             (_PAD, "(2 * padding, 2 * padding), (2 * padding, 2 * padding)")),
-    mistake("naive-stride-ignored-in-windows", "conv2d_forward_naive",
+    edit("naive-stride-ignored-in-windows", "conv2d_forward_naive",
             ("i * stride:i * stride + FH, j * stride:j * stride + FW", "i:i + FH, j:j + FW")),
-    mistake("naive-bias-missing", "conv2d_forward_naive", (_NAIVE_WINDOW, "np.sum(window * w[k])")),
-    mistake("naive-bias-inside-sum", "conv2d_forward_naive", (_NAIVE_WINDOW, "np.sum(window * w[k] + b[k])")),
-    mistake("naive-no-argument-checks", "conv2d_forward_naive", *_CONV_CHECKS),
+    edit("naive-bias-missing", "conv2d_forward_naive", (_NAIVE_WINDOW, "np.sum(window * w[k])")),
+    edit("naive-bias-inside-sum", "conv2d_forward_naive", (_NAIVE_WINDOW, "np.sum(window * w[k] + b[k])")),
+    edit("naive-no-argument-checks", "conv2d_forward_naive", *_CONV_CHECKS),
     # conv2d_forward
-    mistake("conv-dilation-ignored", "conv2d_forward", (_SPAN, "span_h, span_w = FH, FW"),
+    edit("conv-dilation-ignored", "conv2d_forward", (_SPAN, "span_h, span_w = FH, FW"),
             (_STEPS, "::stride, ::stride")),
-    mistake("conv-dilation-span-too-long", "conv2d_forward", (_SPAN, "span_h, span_w = dilation * FH, dilation * FW")),
-    mistake("conv-stride-ignored", "conv2d_forward", (_STEPS, ":, :, ::dilation, ::dilation")),
-    mistake("conv-output-transposed", "conv2d_forward", ('"nchwml,kcml->nkhw"', '"nchwml,kcml->nkwh"')),
-    mistake("conv-kernel-flipped", "conv2d_forward", ("windows, w,", "windows, w[:, :, ::-1, ::-1],")),
-    mistake("conv-bias-on-last-axis", "conv2d_forward", ("return out + b[:, None, None]", "return out + b")),
-    mistake("conv-no-argument-checks", "conv2d_forward", *_CONV_CHECKS,
+    edit("conv-dilation-span-too-long", "conv2d_forward", (_SPAN, "span_h, span_w = dilation * FH, dilation * FW")),
+    edit("conv-stride-ignored", "conv2d_forward", (_STEPS, ":, :, ::dilation, ::dilation")),
+    edit("conv-output-transposed", "conv2d_forward", ('"nchwml,kcml->nkhw"', '"nchwml,kcml->nkwh"')),
+    edit("conv-kernel-flipped", "conv2d_forward", ("windows, w,", "windows, w[:, :, ::-1, ::-1],")),
+    edit("conv-bias-on-last-axis", "conv2d_forward", ("return out + b[:, None, None]", "return out + b")),
+    edit("conv-no-argument-checks", "conv2d_forward", *_CONV_CHECKS,
             ('    require_int("dilation", dilation, 1)\n', "")),
     # max_pool2d_forward
-    mistake("maxpool-windows-side-by-side", "max_pool2d_forward", *_SIDE_BY_SIDE),
-    mistake("maxpool-starts-from-zero", "max_pool2d_forward",
+    edit("maxpool-windows-side-by-side", "max_pool2d_forward", *_SIDE_BY_SIDE),
+    edit("maxpool-starts-from-zero", "max_pool2d_forward",
             ("np.full((N, C, H2, W2), -np.inf)", "np.zeros((N, C, H2, W2))")),
-    mistake("maxpool-extra-window-for-leftovers", "max_pool2d_forward",
+    edit("maxpool-extra-window-for-leftovers", "max_pool2d_forward",
             (_POOL_SIZE, "H2, W2 = -(-(H - kernel_size) // stride) + 1, -(-(W - kernel_size) // stride) + 1\n"
                          "    x = np.pad(x, ((0, 0), (0, 0), (0, (H2 - 1) * stride + kernel_size - H),\n"
                          "                   (0, (W2 - 1) * stride + kernel_size - W)))\n")),
     # avg_pool2d_forward
-    mistake("avgpool-divides-by-kernel-size", "avg_pool2d_forward", ("out / kernel_size ** 2", "out / kernel_size")),
-    mistake("avgpool-windows-side-by-side", "avg_pool2d_forward", *_SIDE_BY_SIDE),
+    edit("avgpool-divides-by-kernel-size", "avg_pool2d_forward", ("out / kernel_size ** 2", "out / kernel_size")),
+    edit("avgpool-windows-side-by-side", "avg_pool2d_forward", *_SIDE_BY_SIDE),
     # relu_forward
-    mistake("relu-np-max", "relu_forward", ("np.maximum(np.asarray(x, dtype=np.float64), 0.0)", "np.max(x, 0)")),
+    edit("relu-np-max", "relu_forward", ("np.maximum(np.asarray(x, dtype=np.float64), 0.0)", "np.max(x, 0)")),
 ]
 
 
@@ -56,17 +56,20 @@ MISTAKES = [
 # (a loop over the filter's taps is allowed): each keeps every point. The last one loops over output positions and
 # must cost exactly the vectorization share.
 _EINSUM = '    out = np.einsum("nchwml,kcml->nkhw", windows, w, optimize=True)\n'
-OTHER_VECTORIZATIONS = {
-    "tensordot": [(_EINSUM, "    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)\n")],
-    "im2col-matmul": [(_EINSUM, "    N, H2, W2 = windows.shape[0], windows.shape[2], windows.shape[3]\n"
-                                "    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * H2 * W2, -1)\n"
-                                "    out = (cols @ w.reshape(K, -1).T).reshape(N, H2, W2, K).transpose(0, 3, 1, 2)\n")],
-    "loop-over-taps": [(_EINSUM, "    out = 0\n    for m in range(FH):\n        for l in range(FW):\n"
-                                 "            out = out + np.einsum('nchw,kc->nkhw', windows[..., m, l],"
-                                 " w[:, :, m, l])\n")],
-}
-LOOP_IN_VECTORIZED_SLOT = [(_EINSUM,
-                            "    out = np.empty((x.shape[0], K, windows.shape[2], windows.shape[3]))\n"
-                            "    for i in range(windows.shape[2]):\n"
-                            "        for j in range(windows.shape[3]):\n"
-                            "            out[:, :, i, j] = np.einsum('ncml,kcml->nk', windows[:, :, i, j], w)\n")]
+OTHER_VECTORIZATIONS = [
+    edit("tensordot", "conv2d_forward",
+         (_EINSUM, "    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)\n")),
+    edit("im2col-matmul", "conv2d_forward",
+         (_EINSUM, "    N, H2, W2 = windows.shape[0], windows.shape[2], windows.shape[3]\n"
+                   "    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * H2 * W2, -1)\n"
+                   "    out = (cols @ w.reshape(K, -1).T).reshape(N, H2, W2, K).transpose(0, 3, 1, 2)\n")),
+    edit("loop-over-taps", "conv2d_forward",
+         (_EINSUM, "    out = 0\n    for m in range(FH):\n        for l in range(FW):\n"
+                   "            out = out + np.einsum('nchw,kc->nkhw', windows[..., m, l], w[:, :, m, l])\n")),
+]
+LOOP_IN_VECTORIZED_SLOT = edit(
+    "loop-in-vectorized-slot", "conv2d_forward",
+    (_EINSUM, "    out = np.empty((x.shape[0], K, windows.shape[2], windows.shape[3]))\n"
+              "    for i in range(windows.shape[2]):\n"
+              "        for j in range(windows.shape[3]):\n"
+              "            out[:, :, i, j] = np.einsum('ncml,kcml->nk', windows[:, :, i, j], w)\n"))
