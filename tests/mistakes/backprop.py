@@ -4,19 +4,11 @@ from . import edits_of
 edit = edits_of("backprop")
 
 _DX_TAP = "dxp[:, :, rows, columns] +="
-# The solution routes each window's gradient to the index of its first maximum. Giving it to every maximum takes a
-# mask instead, another way to write the routing: the routing is replaced whole, with a loop over the taps.
-_FIRST_MAXIMUM = '''    first = windows.argmax(axis=-1)  # argmax returns the first maximum in row-major order
-    # Where each window's maximum sits in x, as an index into x.ravel(): window (i, j) starts at row i*S, column j*S.
-    m, l = np.divmod(first, kernel_size)
-    rows = np.arange(H2)[:, None] * stride + m
-    columns = np.arange(W2) * stride + l
-    flat = (np.arange(N * C).reshape(N, C, 1, 1) * H + rows) * W + columns
-    # bincount adds up the weights that land on the same index: a pixel that is the maximum of several overlapping
-    # windows collects all their gradients.
-    dx = np.bincount(flat.ravel(), weights=dout.ravel(), minlength=x.size)
-    return dx.reshape(x.shape)
-'''
+# The solution sends each window's gradient to the index of its first maximum (flat). Sending it to every maximum
+# takes a mask instead, another way to write the routing: its two lines become a loop over the taps (flat is left
+# computed, unused).
+_BINCOUNT = "    dx = np.bincount(flat.ravel(), weights=dout.ravel(), minlength=x.size)\n"
+_ROUTING = _BINCOUNT + "    return dx.reshape(x.shape)\n"
 _EVERY_MAXIMUM = '''    mask = windows == windows.max(axis=-1, keepdims=True)
 {split}    dx = np.zeros_like(x)
     for m in range(kernel_size):
@@ -52,11 +44,10 @@ MISTAKES = [
 ''', "")),
     # max_pool2d_backward
     edit("maxbw-overlaps-overwritten", "max_pool2d_backward",
-            ("    dx = np.bincount(flat.ravel(), weights=dout.ravel(), minlength=x.size)\n",
-             "    dx = np.zeros(x.size)\n    dx[flat.ravel()] = dout.ravel()\n")),
-    edit("maxbw-ties-all-get-gradient", "max_pool2d_backward", (_FIRST_MAXIMUM, _EVERY_MAXIMUM.format(split=""))),
+            (_BINCOUNT, "    dx = np.zeros(x.size)\n    dx[flat.ravel()] = dout.ravel()\n")),
+    edit("maxbw-ties-all-get-gradient", "max_pool2d_backward", (_ROUTING, _EVERY_MAXIMUM.format(split=""))),
     edit("maxbw-ties-split", "max_pool2d_backward",
-            (_FIRST_MAXIMUM, _EVERY_MAXIMUM.format(split="    mask = mask / mask.sum(axis=-1, keepdims=True)\n"))),
+            (_ROUTING, _EVERY_MAXIMUM.format(split="    mask = mask / mask.sum(axis=-1, keepdims=True)\n"))),
     edit("maxbw-ties-last-maximum", "max_pool2d_backward",
             ("first = windows.argmax(axis=-1)", "first = windows.shape[-1] - 1 - windows[..., ::-1].argmax(axis=-1)")),
     edit("maxbw-stride-ignored", "max_pool2d_backward",
