@@ -7,18 +7,12 @@ import pytest
 
 from autograder.cells import hidden_lines
 from cnntools import grading
-from inprocess import grade, meta, source_notebook
-from mistakes import variant
+from inprocess import answers, grade, meta, source_notebook
 from mistakes.forward import LOOP_IN_VECTORIZED_SLOT, OTHER_VECTORIZATIONS
 from pipeline import mistakes
 
 NUMPY = ["dimensions", "forward", "backprop"]
 CASES = [(a, m) for a in NUMPY for m in mistakes(a)]
-
-
-def answers(assignment):
-    """{function: source of its solution cell}."""
-    return {meta(c)["grade_id"]: c.source for c in source_notebook(assignment).cells if meta(c).get("solution")}
 
 
 def edited(source, transform):
@@ -101,16 +95,14 @@ def test_right_maths_with_terse_messages_keeps_85_percent(assignment):
     assert any(cases.failures() for cases in results.values()), "the messages are checked nowhere"
 
 
-@pytest.mark.parametrize("name", list(OTHER_VECTORIZATIONS))
-def test_another_vectorization_keeps_every_point(name):
-    source = variant(answers("forward")["conv2d_forward"], *OTHER_VECTORIZATIONS[name])
-    cases = grade("forward", {"conv2d_forward": source})["test_conv2d_forward"]
+@pytest.mark.parametrize("answer", OTHER_VECTORIZATIONS, ids=[a.name for a in OTHER_VECTORIZATIONS])
+def test_another_vectorization_keeps_every_point(answer):
+    cases = grade("forward", {answer.function: answer.source})["test_conv2d_forward"]
     assert cases.score() == cases.points, [v.message for v in cases.failures()]
 
 
 def test_loop_in_the_vectorized_slot_loses_exactly_the_vectorization_share():
-    source = variant(answers("forward")["conv2d_forward"], *LOOP_IN_VECTORIZED_SLOT)
-    results = grade("forward", {"conv2d_forward": source})
+    results = grade("forward", {LOOP_IN_VECTORIZED_SLOT.function: LOOP_IN_VECTORIZED_SLOT.source})
     cases = results["test_conv2d_forward"]
     assert {v.kind for v in cases.failures()} == {"vectorized"}
     assert cases.score() == pytest.approx(cases.points * (1 - grading.VECTORIZED), abs=1e-3)

@@ -1,103 +1,40 @@
 """Wrong answers to the dimensions assignment."""
-from . import Mistake
+from . import edits_of
 
-_SIZE = "def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):\n"
-_CHECKS = """    require_int("n", n, 1)
+edit = edits_of("dimensions")
+
+_SIZE_CHECKS = '''    require_int("n", n, 1)
     require_int("kernel_size", kernel_size, 1)
     require_int("stride", stride, 1)
     require_int("padding", padding, 0)
     require_int("dilation", dilation, 1)
-"""
+'''
+_EMPTY_CHECK = '''    if span > n + 2 * padding:
+        raise ValueError(f"kernel_size {kernel_size} with dilation {dilation} spans {span} pixels, "
+                         f"more than the padded input ({n + 2 * padding})")
+'''
+_SIZE = "return (n + 2 * padding - span) // stride + 1"
 
 MISTAKES = [
-    Mistake("true-division", "conv_output_size",
-            _SIZE + _CHECKS + "    return (n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1\n"),
-    Mistake("padding-counted-once", "conv_output_size",
-            _SIZE + _CHECKS + "    return (n + padding - dilation * (kernel_size - 1) - 1) // stride + 1\n"),
-    Mistake("dilation-ignored", "conv_output_size",
-            _SIZE + _CHECKS + "    return (n + 2 * padding - kernel_size) // stride + 1\n"),
-    Mistake("rounded-up", "conv_output_size",
-            _SIZE + "    import math\n" + _CHECKS
-            + "    return math.ceil((n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1\n"),
-    Mistake("no-empty-output-check", "conv_output_size",
-            _SIZE + _CHECKS + "    return (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1\n"),
-    Mistake("no-validation", "conv_output_size",
-            _SIZE + "    return max(1, (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1)\n"),
-    Mistake("width-height-swapped", "conv_output_shape", """
-def conv_output_shape(input_shape, num_filters, kernel_size, stride=1, padding=0, dilation=1):
-    w1, h1, d1 = input_shape
-    return (conv_output_size(h1, kernel_size, stride, padding, dilation),
-            conv_output_size(w1, kernel_size, stride, padding, dilation), num_filters)
-"""),
-    Mistake("depth-kept", "conv_output_shape", """
-def conv_output_shape(input_shape, num_filters, kernel_size, stride=1, padding=0, dilation=1):
-    w1, h1, d1 = input_shape
-    require_int("num_filters", num_filters, 1)
-    return (conv_output_size(w1, kernel_size, stride, padding, dilation),
-            conv_output_size(h1, kernel_size, stride, padding, dilation), d1)
-"""),
-    Mistake("bias-forgotten", "conv_param_count", """
-def conv_param_count(kernel_size, in_channels, num_filters, bias=True):
-    require_int("kernel_size", kernel_size, 1)
-    require_int("in_channels", in_channels, 1)
-    require_int("num_filters", num_filters, 1)
-    return kernel_size * kernel_size * in_channels * num_filters
-"""),
-    Mistake("input-depth-forgotten", "conv_param_count", """
-def conv_param_count(kernel_size, in_channels, num_filters, bias=True):
-    require_int("kernel_size", kernel_size, 1)
-    require_int("num_filters", num_filters, 1)
-    return kernel_size * kernel_size * num_filters + (num_filters if bias else 0)
-"""),
-    Mistake("pool-rounded-up", "pool_output_size", """
-def pool_output_size(n, kernel_size, stride):
-    import math
-    require_int("n", n, 1)
-    require_int("kernel_size", kernel_size, 1)
-    require_int("stride", stride, 1)
-    if kernel_size > n:
-        raise ValueError("kernel_size is larger than the input")
-    return math.ceil((n - kernel_size) / stride) + 1
-"""),
-    Mistake("pool-true-division", "pool_output_size", """
-def pool_output_size(n, kernel_size, stride):
-    require_int("n", n, 1)
-    require_int("kernel_size", kernel_size, 1)
-    require_int("stride", stride, 1)
-    if kernel_size > n:
-        raise ValueError("kernel_size is larger than the input")
-    return (n - kernel_size) / stride + 1
-"""),
-    Mistake("fc-bias-forgotten", "fc_param_count", """
-def fc_param_count(in_features, out_features, bias=True):
-    require_int("in_features", in_features, 1)
-    require_int("out_features", out_features, 1)
-    return in_features * out_features
-"""),
-    Mistake("receptive-field-stride-ignored", "receptive_field", """
-def receptive_field(layers):
-    if len(layers) == 0:
-        raise ValueError("layers must not be empty")
-    return 1 + sum((k - 1) * d for k, s, d in layers)
-"""),
-    Mistake("receptive-field-dilation-ignored", "receptive_field", """
-def receptive_field(layers):
-    if len(layers) == 0:
-        raise ValueError("layers must not be empty")
-    field, jump = 1, 1
-    for k, s, d in layers:
-        field += (k - 1) * jump
-        jump *= s
-    return field
-"""),
-    Mistake("receptive-field-own-stride", "receptive_field", """
-def receptive_field(layers):
-    if len(layers) == 0:
-        raise ValueError("layers must not be empty")
-    field, jump = 1, 1
-    for k, s, d in layers:
-        jump *= s
-        field += (k - 1) * d * jump
-    return field
-"""),
+    edit("true-division", "conv_output_size", ("// stride", "/ stride")),
+    edit("padding-counted-once", "conv_output_size", ("(n + 2 * padding - span)", "(n + padding - span)")),
+    edit("dilation-ignored", "conv_output_size", ("span = dilation * (kernel_size - 1) + 1", "span = kernel_size")),
+    edit("rounded-up", "conv_output_size",
+            (_SIZE, "return math.ceil((n + 2 * padding - span) / stride) + 1")),
+    edit("no-empty-output-check", "conv_output_size", (_EMPTY_CHECK, "")),
+    edit("no-validation", "conv_output_size",
+            (_SIZE_CHECKS, ""), (_EMPTY_CHECK, ""), (_SIZE, "return max(1, (n + 2 * padding - span) // stride + 1)")),
+    edit("width-height-swapped", "conv_output_shape", ("w1, h1, d1 = input_shape", "h1, w1, d1 = input_shape")),
+    edit("depth-kept", "conv_output_shape", ("            num_filters)", "            d1)")),
+    edit("bias-forgotten", "conv_param_count", (" + (num_filters if bias else 0)", "")),
+    edit("input-depth-forgotten", "conv_param_count", (" * in_channels * ", " * ")),
+    edit("pool-rounded-up", "pool_output_size",
+            ("return (n - kernel_size) // stride + 1", "return math.ceil((n - kernel_size) / stride) + 1")),
+    edit("pool-true-division", "pool_output_size", ("// stride", "/ stride")),
+    edit("fc-bias-forgotten", "fc_param_count", (" + (out_features if bias else 0)", "")),
+    edit("receptive-field-stride-ignored", "receptive_field", ("        jump *= stride\n", "")),
+    edit("receptive-field-dilation-ignored", "receptive_field", (" * dilation * jump", " * jump")),
+    edit("receptive-field-own-stride", "receptive_field",  # the jump updated before its layer is counted
+            ("        field += (kernel_size - 1) * dilation * jump\n        jump *= stride\n",
+             "        jump *= stride\n        field += (kernel_size - 1) * dilation * jump\n")),
 ]
