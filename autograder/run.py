@@ -24,7 +24,6 @@ from tqdm import tqdm
 
 from .course import ROOT, SOURCE, notebooks
 from .errors import UsageError, first_line
-from .feedback import zero_page
 from .files import digest, write_atomic
 from .limits import Limits
 from .nbgrader_app import template_gradebook
@@ -195,6 +194,7 @@ def _run_worker(spec):
 def failed_result(spec, reason, log=""):
     """Zero for every notebook, with the reason on the feedback page; the run goes on."""
     from nbgrader.api import Gradebook
+    from .feedback import zero_page  # (it imports nbgrader: not before the input is known good)
 
     with Gradebook(f"sqlite:///{spec['template']}") as gb:
         maxima = {nb: gb.find_notebook(nb, spec["assignment"]).max_score for nb in notebooks(spec["assignment"])}

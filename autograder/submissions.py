@@ -3,8 +3,6 @@ to the assignment's, and a line for everything else in the folder."""
 import re
 from pathlib import Path
 
-import nbformat
-
 from .course import assignments, check_assignment, notebooks
 from .errors import UsageError, first_line
 
@@ -61,6 +59,7 @@ def match_notebooks(folder, expected):
             problems[name] = (f"no notebook in {folder.name}/ to grade as {name}.ipynb" if not present else
                               f"{name}.ipynb is not among the notebooks handed in "
                               f"({', '.join(p.name for p in present)})")
+    import nbformat  # here, not at the top: a mistyped command is told at once, without its import time
     for name, path in list(found.items()):
         try:
             nbformat.read(path, as_version=4)

@@ -1,4 +1,6 @@
 """Operator mistakes get one line naming the problem, exit status 2, and no grades.csv."""
+import os
+
 import pytest
 
 from pipeline import autograder, read_grades, submit
@@ -65,6 +67,13 @@ def test_a_students_broken_folders_cost_that_student_only(subs, tmp_path):
 def test_bad_numbers(subs, tmp_path, option):
     out = tmp_path / "out"
     fails_cleanly(autograder("grade", subs, "--out", out, *option), out, option[0])
+
+
+@pytest.mark.parametrize("var,value", [("AUTOGRADER_MEMORY_MB", "lots"), ("AUTOGRADER_TMP_MB", "0")])
+def test_bad_limits_in_the_environment(subs, tmp_path, var, value):
+    out = tmp_path / "out"
+    env = {**os.environ, var: value}
+    fails_cleanly(autograder("grade", subs, "--out", out, env=env), out, var)
 
 
 def test_unknown_release(tmp_path):
