@@ -96,7 +96,7 @@ class Session:
         self.cell_timeout = limits.timeout
         self.end = time.monotonic() + limits.notebook_timeout
         self.notebook_timeout = limits.notebook_timeout
-        self.replay = []            # (source, label) of the student-side cells that ran, in order
+        self.replay = []            # (source, label, seconds) of the student-side cells that ran, in order
         self.restarts = 0
         self.gave_up = None
         self.notices = []
@@ -130,18 +130,24 @@ class Session:
                     return False
                 self.sandbox.kill()
             self.sandbox.start(min(time.monotonic() + 60, self.end + 60))
-            # All the replayed cells share one cell's time: a restart never costs more than a slow cell did.
+            # All the replayed cells share one cell's time, so a restart never costs more than one slow cell: a cell
+            # whose first run would not fit in what is left is passed over, and one that overran is left out after.
             budget = self.deadline()
-            for i, (source, label) in enumerate(self.replay):
-                try:
-                    self.sandbox.op({"op": "exec", "code": source, "label": label}, deadline=budget)
-                except GradingStopped:
-                    self.notices.append(f"After a restart, your cells from '{label}' on were not run again: "
-                                        f"running them again took longer than {self.cell_timeout:g} s.")
-                    del self.replay[i:]  # never replayed again: the next restart (if any) runs only those before
-                    break
-                except Exception:
-                    pass
+            for entry in list(self.replay):
+                source, label, seconds = entry
+                if time.monotonic() + seconds <= budget:
+                    try:
+                        self.sandbox.op({"op": "exec", "code": source, "label": label}, deadline=budget)
+                        continue
+                    except GradingStopped:
+                        pass
+                    except Exception:  # it failed as it may have the first time: the student's error, replayed
+                        continue
+                self.replay.remove(entry)
+                self.notices.append(f"After a restart, your cell '{label}' was not run again: with the cells "
+                                    f"before it, it takes longer than {self.cell_timeout:g} s.")
+                if not self.sandbox.alive():
+                    break  # killed mid-cell: the loop starts a fresh process, which replays the rest
         return True
 
     def fetch(self, name):
@@ -151,6 +157,7 @@ class Session:
     def run_student(self, cell, source, label):
         """Run a cell in the sandbox; its outputs go to the cell. Returns True when it ran without error."""
         self.sandbox.on_output = None
+        started = time.monotonic()
         try:
             reply, _ = self.sandbox.request({"op": "exec", "code": source, "label": label, "values": []},
                                             deadline=self.deadline())
@@ -160,7 +167,7 @@ class Session:
         except SandboxDied as died:
             cell.outputs.append(error_output("DeadKernelError", f"{died}; this cell did not finish"))
             return False
-        self.replay.append((source, label))
+        self.replay.append((source, label, time.monotonic() - started))
         out = with_cut_note(reply.get("out"), reply.get("out_dropped"))
         err = with_cut_note(reply.get("err"), reply.get("err_dropped"))
         if out:

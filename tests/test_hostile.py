@@ -66,6 +66,14 @@ def infinite_loop(nb):
         "def conv_param_count(kernel_size, in_channels, num_filters, bias=True):\n    while True:\n        pass\n")
 
 
+def slow_cells(nb):
+    """Two slow cells of the student's own, then a test that times out: after the restart, only what fits in one
+    cell's time is replayed, so the rest of the notebook is graded and the restart costs one timeout at most."""
+    for _ in range(2):
+        nb.cells.insert(1, free_cell(f"import time\ntime.sleep({0.6 * TIMEOUT})"))
+    infinite_loop(nb)
+
+
 def exit_in_cell(nb):
     cell(nb, "pool_output_size").source += "\nimport os\nos._exit(3)\n"
 
@@ -318,6 +326,7 @@ def noisy_but_correct(nb):
 CASES = {
     # name: (change, tests that must lose their points, words the feedback page must show)
     "infinite-loop": (infinite_loop, {"test_conv_param_count"}, ["longer than"]),
+    "slow-cells": (slow_cells, {"test_conv_param_count"}, ["was not run again"]),
     "exit-in-cell": (exit_in_cell, {"test_pool_output_size"}, ["exited with status 3"]),
     "segfault": (segfault, {"test_receptive_field"}, ["segmentation fault"]),
     "output-flood": (output_flood, set(), []),
