@@ -22,22 +22,32 @@ from .submissions import STUDENT_ID, SUBMITTED
 
 
 def read_download(download):
-    """[(path relative to the download with '/', bytes, time or None)] of every file in a zip or folder."""
+    """[(path relative to the download with '/', a function that reads the file's bytes, time or None)] of every
+    file in a zip or folder. Files are read when placed, one at a time: a course's download can be gigabytes."""
     path = Path(download)
     if path.is_dir():
-        return [(p.relative_to(path).as_posix(), p.read_bytes(), None) for p in sorted(path.rglob("*")) if p.is_file()]
+        return [(p.relative_to(path).as_posix(), p.read_bytes, None) for p in sorted(path.rglob("*")) if p.is_file()]
     if not path.exists():
         raise UsageError(f"download not found: {download}")
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
-            for m in members:  # zip-slip: a member's path is never used to write, but such a zip is no LMS's
-                parts = PurePosixPath(m.filename.replace("\\", "/")).parts
-                if m.filename.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", m.filename) or ".." in parts:
-                    raise UsageError(f"refusing {download}: member {m.filename!r} points outside the download")
-            return [(m.filename.replace("\\", "/"), archive.read(m), datetime(*m.date_time)) for m in members]
-    except (zipfile.BadZipFile, OSError) as err:
+            broken = archive.testzip()  # read through once now, so that no member fails halfway through placing
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as err:
         raise UsageError(f"{download} is not a zip file or a folder ({err})") from None
+    if broken:
+        raise UsageError(f"{download} is damaged: member {broken!r} does not match its checksum")
+    for m in members:  # zip-slip: a member's path is never used to write, but such a zip is no LMS's
+        parts = PurePosixPath(m.filename.replace("\\", "/")).parts
+        if m.filename.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", m.filename) or ".." in parts:
+            raise UsageError(f"refusing {download}: member {m.filename!r} points outside the download")
+
+    def reader(member):
+        def read():
+            with zipfile.ZipFile(path) as archive:
+                return archive.read(member)
+        return read
+    return [(m.filename.replace("\\", "/"), reader(m), datetime(*m.date_time)) for m in members]
 
 
 def file_name(original, assignment):
@@ -50,9 +60,9 @@ def file_name(original, assignment):
 
 
 def place(files, assignment, layout, ids):
-    """({student: {"files": {name: bytes}, "submitted": {...}}}, [line for each file not placed])."""
+    """({student: {"files": {name: read}, "submitted": {...}}}, [line for each file not placed])."""
     placed, unplaced, sources = {}, [], {}
-    for path, data, time in files:
+    for path, read, time in files:
         parsed = parse_name(layout, path)
         if not parsed:
             unplaced.append(f"{path}: not named as {layout} names a student's file")
@@ -70,7 +80,7 @@ def place(files, assignment, layout, ids):
             entry = placed.setdefault(student, {"files": {}, "submitted": {
                 "lms": layout, "lms_id": lms_id, "late": False, "time": None, "files": {}}})
             sources.setdefault((student, name), []).append(path)
-            entry["files"][name] = data
+            entry["files"][name] = read
             entry["submitted"]["files"][name] = path
             entry["submitted"]["late"] |= late
             if time and (entry["submitted"]["time"] is None or time.isoformat() > entry["submitted"]["time"]):
@@ -84,7 +94,7 @@ def place(files, assignment, layout, ids):
 
 def same_files(folder, files):
     present = {p.name: p for p in folder.iterdir() if p.is_file() and p.name != SUBMITTED}
-    return present.keys() == files.keys() and all(present[n].read_bytes() == d for n, d in files.items())
+    return present.keys() == files.keys() and all(present[n].read_bytes() == read() for n, read in files.items())
 
 
 def collect(download, assignment, submissions, layout=None, roster=None, replace=False):
@@ -114,8 +124,8 @@ def collect(download, assignment, submissions, layout=None, roster=None, replace
     try:
         for student in sorted(set(placed) - unchanged):
             new = staging / student
-            for name, data in placed[student]["files"].items():
-                write_atomic(new / name, data)
+            for name, read in placed[student]["files"].items():
+                write_atomic(new / name, read())
             write_atomic(new / SUBMITTED, json.dumps(placed[student]["submitted"], indent=1))
             replace_dir(new, targets[student])
     finally:

@@ -36,6 +36,13 @@ def canvas_zip(path, members):
     return path
 
 
+def damaged(path):
+    data = bytearray(path.read_bytes())
+    data[data.find(b'"cells"')] ^= 1  # the member's bytes, not its header: only its checksum tells
+    path.write_bytes(bytes(data))
+    return path
+
+
 @pytest.fixture
 def download(tmp_path):
     return canvas_zip(tmp_path / "submissions.zip", {
@@ -112,14 +119,15 @@ def test_moodle_folder_guessed_and_nothing_overwritten_silently(tmp_path):
     assert sorted(p.name for p in subs.iterdir()) == ["555", "556"]  # no staging folder left
 
 
-@pytest.mark.parametrize("case", ["missing", "not a zip", "zip slip", "absolute", "layout", "nothing placed",
-                                  "assignment", "roster"])
+@pytest.mark.parametrize("case", ["missing", "not a zip", "damaged", "zip slip", "absolute", "layout",
+                                  "nothing placed", "assignment", "roster"])
 def test_collect_refuses_bad_input_writing_nothing(case, tmp_path, roster):
     subs, options = tmp_path / "subs", []
     good = {"alicesmith_101_9001_dimensions.ipynb": (NOTEBOOK, (2026, 12, 1, 0, 0, 0))}
     download, words = {
         "missing": (tmp_path / "nowhere.zip", ["nowhere.zip", "not found"]),
         "not a zip": (tmp_path / "x.zip", ["not a zip"]),
+        "damaged": (damaged(canvas_zip(tmp_path / "d.zip", good)), ["damaged", "alicesmith"]),
         "zip slip": (canvas_zip(tmp_path / "s.zip", {**good, "../evil_1_2_x.ipynb": (b"", (2026, 1, 1, 0, 0, 0))}),
                      ["refusing", "../evil"]),
         "absolute": (canvas_zip(tmp_path / "a.zip", {**good, "/etc/x_1_2_y": (b"", (2026, 1, 1, 0, 0, 0))}),
