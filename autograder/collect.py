@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 from .course import check_assignment, notebooks
 from .errors import UsageError
 from .files import replace_dir, write_atomic
-from .lms import LAYOUTS, guess_layout, parse_name, read_roster, sanitize
-from .submissions import STUDENT_ID, SUBMITTED
+from .lms import LAYOUTS, guess_layout, parse_name, read_roster
+from .submissions import STUDENT_ID, SUBMITTED, as_student_id
 
 
 def read_download(download):
@@ -68,7 +68,7 @@ def place(files, assignment, layout, ids):
             unplaced.append(f"{path}: not named as {layout} names a student's file")
             continue
         lms_id, late, original = parsed
-        student = ids.get(lms_id) if ids is not None else sanitize(lms_id)
+        student = ids.get(lms_id) if ids is not None else as_student_id(lms_id)
         name = file_name(original, assignment)
         if student is None:
             unplaced.append(f"{path}: LMS id {lms_id} is not in the roster")

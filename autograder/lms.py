@@ -9,6 +9,7 @@ from pathlib import Path
 from .course import check_assignment
 from .errors import UsageError
 from .files import write_atomic
+from .submissions import as_student_id
 
 # Canvas: <name>_<user id>_<submission id>_<original name>, with LATE after the name for a late submission.
 CANVAS = re.compile(r"(?P<name>[^_/]+)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<submission>\d+)_(?P<file>[^/]+)")
@@ -40,11 +41,6 @@ def guess_layout(paths):
     return best
 
 
-def sanitize(lms_id):
-    """An LMS id as a student id: letters, digits, '.', '_' and '-' only, starting with a letter or digit."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", lms_id).lstrip("._-") or "_"
-
-
 def _column(header, names, path):
     for name in names:
         if name in header:
@@ -65,7 +61,7 @@ def read_roster(path):
     rows = [r for r in rows if (r.get(lms_id) or "").strip()]  # Points Possible, Muted: rows without a student
     ids = {}
     for r in rows:
-        ids[r[lms_id].strip()] = (r.get(student) or "").strip() or sanitize(r[lms_id].strip())
+        ids[r[lms_id].strip()] = (r.get(student) or "").strip() or as_student_id(r[lms_id].strip())
     return header, rows, ids
 
 

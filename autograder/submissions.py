@@ -10,6 +10,13 @@ from .course import assignments, check_assignment, notebooks
 from .errors import UsageError, first_line
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def as_student_id(raw, default="student"):
+    """`raw` (an LMS's or Gradescope's id) made a student id: other characters become '_', at most 64 of them."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", raw).lstrip("._-")[:64] or default
+
+
 SUBMITTED = ".submitted"  # what `collect` was told of a submission by the LMS (JSON), beside its notebooks
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from autograder.errors import UsageError
 from autograder.late import Rule, assess, load_rules
-from autograder.lms import parse_name, sanitize
+from autograder.lms import parse_name
+from autograder.submissions import as_student_id
 from pipeline import REPO, autograder, read_grades
 
 ASSIGNMENT = "dimensions"
@@ -156,7 +157,7 @@ def test_names_of_each_layout():
     assert parse_name("canvas", "smithjo_12_34_my_file.ipynb") == ("12", False, "my_file.ipynb")
     assert parse_name("canvas", "forward.ipynb") is None
     assert parse_name("moodle", "Jo Smith_77_assignsubmission_file_/sub/a.ipynb") == ("77", False, "a.ipynb")
-    assert sanitize("jo smith@uni") == "jo_smith_uni" and sanitize("._x") == "x"
+    assert as_student_id("jo smith@uni") == "jo_smith_uni" and as_student_id("._x") == "x"
 
 
 def test_late_rule():
