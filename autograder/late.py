@@ -37,12 +37,14 @@ class Late:
 
 
 def _deadline(value, where):
-    if isinstance(value, datetime):  # YAML reads an unquoted timestamp itself
+    if isinstance(value, datetime):  # YAML reads an unquoted timestamp with seconds itself
         return value
-    try:
-        return datetime.fromisoformat(str(value))
+    try:  # a date alone would be its first minute, rarely what is meant: a time is required
+        if re.search(r"\d[T ]\d", str(value)):
+            return datetime.fromisoformat(str(value))
     except ValueError:
-        raise UsageError(f"{where}: deadline {value!r} is not a date and time like 2026-12-01T23:59") from None
+        pass
+    raise UsageError(f"{where}: deadline {str(value)!r} is not a date and time like 2026-12-01T23:59")
 
 
 def _penalty(value, where):

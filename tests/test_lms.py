@@ -149,7 +149,22 @@ def test_collect_refuses_bad_input_writing_nothing(case, tmp_path, roster):
 
 def test_export_refuses_without_grades(tmp_path, roster):
     one_line(autograder("export-canvas", tmp_path, "--roster", roster, "--assignment", ASSIGNMENT), "grades.csv")
+    (tmp_path / "two.csv").write_text("lms_id,student\n101,alice\n")
+    (tmp_path / "grades.csv").write_text(f"student,assignment,notebook,score,max_score\nalice,{ASSIGNMENT},a,1,2\n")
+    one_line(autograder("export-canvas", tmp_path, "--roster", tmp_path / "two.csv", "--assignment", ASSIGNMENT),
+             "not Canvas")
     assert not list(tmp_path.glob("canvas-*"))
+
+
+def test_export_sums_notebooks_and_reports_who_the_roster_lacks(tmp_path, roster):
+    (tmp_path / "grades.csv").write_text("student,assignment,notebook,score,max_score\n"
+                                         f"alice,{ASSIGNMENT},a,1.5,2\nalice,{ASSIGNMENT},b,3,3\n"
+                                         f"zed,{ASSIGNMENT},a,2,2\nzed,{ASSIGNMENT},b,3,3\nbob,forward,a,9,9\n")
+    run = autograder("export-canvas", tmp_path, "--roster", roster, "--assignment", ASSIGNMENT)
+    assert run.returncode == 0 and "not in the roster: zed (5 points not exported)" in run.stderr, run.stderr
+    assert (tmp_path / f"canvas-{ASSIGNMENT}.csv").read_text().splitlines()[1:] == [
+        "    Points Possible,,,,,5", "Alice Smith,101,S1,alice,A,4.5", "Bob Jones,102,S2,bob,A,",
+        "Carol Wu,103,S3,carol,B,"]
 
 
 def test_names_of_each_layout():
@@ -173,6 +188,7 @@ def test_late_rule():
 
 @pytest.mark.parametrize("text, words", [
     ("dimensions:\n  deadline: soon\n", ["deadline", "soon"]),
+    ("dimensions:\n  deadline: 2026-12-01\n", ["deadline", "2026-12-01", "date and time"]),
     ("dimensions:\n  deadline: 2026-12-01T23:59\n  penalty: lots\n", ["penalty", "lots"]),
     ("dimensions:\n  deadline: 2026-12-01T23:59\n  zero_after: -1\n", ["zero_after"]),
     ("dimensions:\n  deadline: 2026-12-01T23:59\n  grace: 1\n", ["expected deadline"]),
