@@ -1,8 +1,10 @@
 """Command line of the grading pipeline; run from the repository root.
 
     python -m autograder release [ASSIGNMENT]
-    python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S]
+    python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S] [--late RULES.yml]
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
+    python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
+    python -m autograder collect DOWNLOAD --assignment A --out SUBMISSIONS [--layout L] [--roster CSV] [--replace]
 """
 import argparse
 import os
@@ -28,10 +30,25 @@ def main(argv=None):
     grade.add_argument("--assignment", help="grade this assignment only")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
+    grade.add_argument("--late", help="YAML file of each assignment's deadline and late penalty (see late.py)")
     gs = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an assignment")
     gs.add_argument("assignment")
     gs.add_argument("--out", help="where to write the zip (default: _grading/gradescope/ASSIGNMENT.zip)")
     gs.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
+    col = commands.add_parser("collect", help="an LMS's bulk download -> SUBMISSIONS/<student>/<assignment>/")
+    col.add_argument("download", help="the zip, or the folder it was unpacked to")
+    col.add_argument("--assignment", required=True)
+    col.add_argument("--out", required=True, help="the SUBMISSIONS folder")
+    col.add_argument("--layout", help="canvas or moodle (default: the one that names the download's files)")
+    col.add_argument("--roster", help="CSV mapping the LMS's ids (column ID or lms_id) to student ids "
+                                      "(column 'SIS Login ID' or student); default: the LMS id is the student id")
+    col.add_argument("--replace", action="store_true", help="replace submissions that differ from the download")
+    exp = commands.add_parser("export-canvas", help="OUT/grades.csv -> OUT/canvas-ASSIGNMENT.csv, Canvas's import")
+    exp.add_argument("out", help="the folder a grading run wrote")
+    exp.add_argument("--roster", required=True, help="Canvas's gradebook export (its Student, ID, SIS ... columns)")
+    exp.add_argument("--assignment", required=True)
+    exp.add_argument("--column", help="the assignment's column in Canvas, e.g. 'forward (123456)' "
+                                      "(default: the assignment's name)")
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -44,9 +61,15 @@ def main(argv=None):
             from .limits import Limits
             Limits.from_env(timeout=args.timeout)  # checked as `grade` checks it
             print(f"wrote {build(args.assignment, args.out, args.timeout)}")
+        elif args.command == "export-canvas":
+            from .lms import export_canvas
+            export_canvas(args.out, args.roster, args.assignment, args.column)
+        elif args.command == "collect":
+            from .collect import collect
+            collect(args.download, args.assignment, args.out, args.layout, args.roster, args.replace)
         else:
             from .run import grade_all
-            grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout)
+            grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late)
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 2

@@ -10,8 +10,9 @@ from pathlib import Path
 import jinja2
 
 from .cells import grade_id, kind, strip_hidden
+from .files import write_atomic
 from .protocol import CAPS
-from .results import CellError, NotebookResult, TestResult
+from .results import CellError, TestResult, feedback_path
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -90,12 +91,14 @@ def describe(nb, scores):
     return tests, errors
 
 
-def page(student, assignment, notebook, result):
-    """The feedback page of one notebook (a results.NotebookResult)."""
+def page(student, assignment, notebook, result, late=None):
+    """The feedback page of one notebook (a results.NotebookResult), with what a late.Late took from it."""
     return TEMPLATES.get_template("feedback.html.j2").render(student=student, assignment=assignment,
-                                                              notebook=notebook, result=result)
+                                                              notebook=notebook, result=result, late=late)
 
 
-def zero_page(assignment, notebook, reason):
-    """The feedback page of a notebook that could not be graded: the reason, in words."""
-    return page("", assignment, notebook, NotebookResult.zero(0, reason))
+def write_pages(out, result, late=None):
+    """The pages of every notebook of a results.JobResult, each written with a rename."""
+    for name, nb in result.notebooks.items():
+        write_atomic(feedback_path(out, result.student, result.assignment, name),
+                     page(result.student, result.assignment, name, nb, late))

@@ -9,7 +9,6 @@ submission. AUTOGRADER_ROOT replaces /autograder (and AUTOGRADER_PYTHON the venv
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 from .course import ROOT, SOURCE, check_assignment, notebooks
 from .errors import UsageError
 from .files import write_atomic
+from .submissions import as_student_id
 
 VENV = "/opt/cnn-autograder"
 
@@ -93,8 +93,7 @@ def student_id(root):
         raw = str(user.get("id") or user.get("email") or "student")
     except (OSError, ValueError, AttributeError, IndexError):
         raw = "student"
-    clean = re.sub(r"[^A-Za-z0-9._-]", "_", raw).lstrip("._-")[:64]
-    return clean or "student"
+    return as_student_id(raw)
 
 
 def place(submission, target, assignment):

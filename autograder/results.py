@@ -2,7 +2,7 @@
 the rows of grades.csv and Gradescope's results.json (as otter's GradingResults owns its Gradescope form).
 
 A run keeps one JSON file per (student, assignment), written with a rename, and one feedback page per notebook;
-grades.csv is made from the JSON files.
+grades.csv and the pages are made from the JSON files (and the late-work rule, which is never stored in them).
 """
 import dataclasses
 import json
@@ -24,7 +24,7 @@ class TestResult:
     output: str = ""             # what the test printed
     stderr: str = ""             # warnings: shown, never costing points
     student_traceback: str = ""  # where it failed in the student's code
-    visible_source: str = dataclasses.field(default="", repr=False)  # for the page only: never stored
+    visible_source: str = dataclasses.field(default="", repr=False)  # the test as released, for the page
 
     def gradescope(self, notebook):
         output = self.message or "passed"
@@ -65,10 +65,7 @@ class NotebookResult:
         return [t.gradescope(notebook) for t in self.tests], notes
 
     def to_json(self):
-        data = dataclasses.asdict(self)
-        for test in data["tests"]:
-            del test["visible_source"]
-        return data
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data):
@@ -94,10 +91,17 @@ class JobResult:
     def max_score(self):
         return sum(nb.max_score for nb in self.notebooks.values())
 
-    def rows(self):
-        """Its rows of grades.csv: student, assignment, notebook, score, max_score."""
-        return [[self.student, self.assignment, name, f"{nb.score:g}", f"{nb.max_score:g}"]
-                for name, nb in sorted(self.notebooks.items())]
+    def rows(self, late=None):
+        """Its rows of grades.csv: student, assignment, notebook, score, max_score, and with a late.Late, the days
+        late, the points it takes and the score left."""
+        rows = []
+        for name, nb in sorted(self.notebooks.items()):
+            row = [self.student, self.assignment, name, f"{nb.score:g}", f"{nb.max_score:g}"]
+            if late is not None:
+                taken = round(nb.score * late.fraction, 6)
+                row += [late.days, f"{taken:g}", f"{nb.score - taken:g}"]
+            rows.append(row)
+        return rows
 
     def gradescope(self):
         """Gradescope's results.json."""

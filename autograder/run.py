@@ -25,12 +25,15 @@ from tqdm import tqdm
 from .course import ROOT, SOURCE, notebooks
 from .errors import UsageError, first_line
 from .files import digest, write_atomic
+from .late import Late, assess, load_rules
 from .limits import Limits
 from .nbgrader_app import template_gradebook
-from .results import JobResult, NotebookResult, feedback_path
-from .submissions import find_jobs
+from .results import JobResult, NotebookResult
+from .submissions import find_jobs, read_submitted
 
 FIELDS = ["student", "assignment", "notebook", "score", "max_score"]
+LATE_FIELDS = ["days_late", "late_penalty", "final_score"]  # with a late-work rule
+NO_RULE = Late("", 0.0, "")
 
 
 def grader_digest():
@@ -63,10 +66,12 @@ def lock(out):
     return handle
 
 
-def grade_all(submissions, out, only=None, jobs=1, timeout=120):
-    """Grade every submission under `submissions`; write OUT/grades.csv and OUT/feedback/."""
+def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
+    """Grade every submission under `submissions`; write OUT/grades.csv and OUT/feedback/, with the late-work
+    rules of the file `late` applied."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    rules = load_rules(late) if late else None
     limits = Limits.from_env(timeout=timeout, threads=max(1, (os.cpu_count() or 1) // jobs))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.preload"])
@@ -116,7 +121,7 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120):
         for spec in todo:
             spec["sandbox"] = mode()
         run_pool(ctx, todo, jobs)
-    write_csv(out, work)
+    write_grades(out, work, submissions, rules)
     held.close()
 
 
@@ -194,26 +199,33 @@ def _run_worker(spec):
 def failed_result(spec, reason, log=""):
     """Zero for every notebook, with the reason on the feedback page; the run goes on."""
     from nbgrader.api import Gradebook
-    from .feedback import zero_page  # (it imports nbgrader: not before the input is known good)
+    from .feedback import write_pages  # (it imports nbgrader: not before the input is known good)
 
     with Gradebook(f"sqlite:///{spec['template']}") as gb:
         maxima = {nb: gb.find_notebook(nb, spec["assignment"]).max_score for nb in notebooks(spec["assignment"])}
     result = JobResult(spec["student"], spec["assignment"], spec["key"], spec["submission_hash"],
                        {nb: NotebookResult.zero(m, reason) for nb, m in maxima.items()}, log)
-    for nb in maxima:
-        write_atomic(feedback_path(spec["out"], spec["student"], spec["assignment"], nb),
-                     zero_page(spec["assignment"], nb, reason))
+    write_pages(spec["out"], result)
     result.save(spec["out"])
     return result
 
 
-def write_csv(out, work):
+def write_grades(out, work, submissions, rules):
+    """grades.csv and the pages from the saved results, with the late-work rules (None: no rule, and grades.csv
+    without the late columns). Every page is written again, so a changed rule shows without regrading."""
+    from .feedback import write_pages
     rows = []
     for student, assignment, *_ in work:
-        rows += JobResult.load(out, student, assignment).rows()
+        result = JobResult.load(out, student, assignment)
+        late = None
+        if rules is not None:
+            late = NO_RULE if assignment not in rules else assess(
+                rules[assignment], read_submitted(Path(submissions) / student / assignment))
+        rows += result.rows(late)
+        write_pages(out, result, late)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(FIELDS)
+    writer.writerow(FIELDS + (LATE_FIELDS if rules is not None else []))
     writer.writerows(sorted(rows))
     write_atomic(Path(out) / "grades.csv", text.getvalue())
     print(f"wrote {Path(out) / 'grades.csv'} ({len(rows)} rows) and {Path(out) / 'feedback'}/", file=sys.stderr)

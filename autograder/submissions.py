@@ -1,5 +1,6 @@
 """What was handed in: SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb, as jobs for the run, each notebook matched
 to the assignment's, and a line for everything else in the folder."""
+import json
 import re
 from pathlib import Path
 
@@ -7,6 +8,23 @@ from .course import assignments, check_assignment, notebooks
 from .errors import UsageError, first_line
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def as_student_id(raw, default="student"):
+    """`raw` (an LMS's or Gradescope's id) made a student id: other characters become '_', at most 64 of them."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", raw).lstrip("._-")[:64] or default
+
+
+SUBMITTED = ".submitted"  # what `collect` was told of a submission by the LMS (JSON), beside its notebooks
+
+
+def read_submitted(folder):
+    """What `collect` recorded of the submission in `folder` (its id, late mark and time), or {} when nothing."""
+    try:
+        data = json.loads((Path(folder) / SUBMITTED).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def find_jobs(submissions, only=None):

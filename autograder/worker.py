@@ -13,12 +13,11 @@ from pathlib import Path
 
 from .course import notebooks
 from .errors import last_line
-from .feedback import describe, page, zero_page
-from .files import write_atomic
+from .feedback import describe, write_pages
 from .limits import Limits
 from .nbgrader_app import nbgrader_api
 from .protocol import CAPS
-from .results import JobResult, NotebookResult, feedback_path
+from .results import JobResult, NotebookResult
 
 
 def preload():
@@ -105,9 +104,7 @@ def main(spec):
                     entry.notices.insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
                                             f"{nb_name}.ipynb, the only notebook in the folder.")
             result.notebooks[nb_name] = entry
-            text = zero_page(assignment, nb_name, entry.reason) if entry.reason else page(student, assignment,
-                                                                                          nb_name, entry)
-            write_atomic(feedback_path(out, student, assignment, nb_name), text)
+    write_pages(out, result)  # without the late-work rule, which the run applies when it writes the grades
     result.save(out)
     if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # kept on request, to look at the graded notebook
         shutil.rmtree(root, ignore_errors=True)
