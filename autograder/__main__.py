@@ -3,6 +3,8 @@
     python -m autograder release [ASSIGNMENT]
     python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S]
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
+    python -m autograder settings [--strict]
+    python -m autograder publish [OUT] [--book DIR]
 """
 import argparse
 import os
@@ -31,6 +33,11 @@ def main(argv=None):
     gs.add_argument("assignment")
     gs.add_argument("--out", help="where to write the zip (default: _grading/gradescope/ASSIGNMENT.zip)")
     gs.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
+    st = commands.add_parser("settings", help="check course.yml: warn about placeholders (--strict: stop)")
+    st.add_argument("--strict", action="store_true")
+    pub = commands.add_parser("publish", help="write the public student repository (default: _build/public)")
+    pub.add_argument("out", nargs="?", help="the folder to write (new, empty, or an earlier publish)")
+    pub.add_argument("--book", help="the built book (default: _build/html)")
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -38,6 +45,9 @@ def main(argv=None):
             for name in [args.assignment] if args.assignment else assignments():
                 release(name)
                 print(f"released notebooks/{name}")
+        elif args.command in ("settings", "publish"):
+            from .publish import publish_command
+            publish_command(args)
         elif args.command == "gradescope":
             from .gradescope import build
             if args.timeout < 1:
