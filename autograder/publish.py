@@ -106,6 +106,11 @@ def publish_command(args):
             print(f"autograder: warning: course.yml: {', '.join(settings.placeholders())} still placeholders "
                   "(fine for a local book; `make publish` refuses them)", file=sys.stderr)
         return
-    out = publish(args.out or PUBLIC, args.book or BOOK, settings)
+    settings.require_real()
+    book = Path(args.book or BOOK)
+    page = book / "notebooks" / assignments()[0] / f"{assignments()[0]}.html"
+    if page.is_file() and f'href="{settings.repository}"' not in page.read_text(encoding="utf-8"):
+        raise UsageError(f"{book} was built with other settings than course.yml's: run `make book` first")
+    out = publish(args.out or PUBLIC, book, settings)
     files = [p for p in out.rglob("*") if p.is_file() and ".git" not in p.relative_to(out).parts]
     print(f"published {len(files)} files ({sum(p.stat().st_size for p in files) / 2**20:.1f} MiB) to {out}")

@@ -255,7 +255,7 @@ DRAWS = re.compile(r"\bplt\.show\(|\b(plot|draw)_\w+\(")   # pyplot, or a cnntoo
 
 
 class Cells(HTMLParser):
-    """Each executed cell of a page (myst-nb's div.cell): its code, whether it raised, whether its output has an image."""
+    """Each executed cell of a page (myst-nb's div.cell): its code, whether it raised, whether it shows an image."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -6,7 +6,6 @@ student has yet to write (tagged raises-exception, as in the book), which stop a
 """
 import os
 import subprocess
-import sys
 import sysconfig
 import venv
 from dataclasses import replace

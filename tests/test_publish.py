@@ -19,8 +19,10 @@ TOP = {".github", "README.md", "requirements.txt", "pyproject.toml", "cnntools",
 PRIVATE = {"solutions", "tests", "mistakes", "_grading", "autograder", "gradebook.db", "grades.csv", "feedback"}
 # Answer lines that cnntools' own helpers also use, each one an idiom rather than an exercise's answer (reviewed);
 # any other answer line anywhere fails the scan.
-SHARED = {("cnntools/train.py", "if torch.cuda.is_available():"), ("cnntools/train.py", "device = torch.device(device)"),
-          ("cnntools/train.py", "for p in model.parameters():"), ("cnntools/visualize.py", "for p in model.parameters():")}
+SHARED = {("cnntools/train.py", "if torch.cuda.is_available():"),
+          ("cnntools/train.py", "device = torch.device(device)"),
+          ("cnntools/train.py", "for p in model.parameters():"),
+          ("cnntools/visualize.py", "for p in model.parameters():")}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +150,13 @@ def test_placeholders_stop_publish_with_one_line(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "out").exists()
     assert main(["settings"]) == 0 and "warning" in capsys.readouterr().err
     assert main(["settings", "--strict"]) == 2
+
+
+def test_book_built_with_other_settings_is_refused(tmp_path, monkeypatch, capsys):
+    require_build()
+    monkeypatch.setattr("autograder.settings.FILE", course_yml(tmp_path / "course.yml", url="https://git.uni.edu/c"))
+    assert main(["publish", str(tmp_path / "out"), "--book", str(HTML)]) == 2
+    assert "built with other settings" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
 def test_real_settings_load(tmp_path):
