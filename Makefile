@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Figures render without a display.
 export MPLBACKEND := Agg
 
-.PHONY: book release test bench clean system-packages
+.PHONY: book release publish test bench clean system-packages
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,10 +20,18 @@ release: $(STAMP)
 
 # The execution cache tracks only each page's own code: rebuild every page when the helpers they import change.
 book: release
+	@$(PYTHON) -m autograder settings
 	@mkdir -p _build; key=$$(cat cnntools/*.py cnntools/weights/* 2>/dev/null | sha256sum); \
 	if [ "$$key" != "$$(cat _build/.cnntools-key 2>/dev/null)" ]; then \
 	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cnntools-key; fi
 	jupyter-book build . -W -n --keep-going
+
+# The public student repository (site, notebooks, cnntools): only once course.yml holds no placeholder.
+PUBLIC ?= _build/public
+publish: $(STAMP)
+	$(PYTHON) -m autograder settings --strict
+	$(MAKE) book
+	$(PYTHON) -m autograder publish $(PUBLIC)
 
 # Grading sandboxes student code with bubblewrap; the browser tests drive Debian's chromium.
 system-packages:

@@ -5,6 +5,8 @@
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
     python -m autograder collect DOWNLOAD --assignment A --out SUBMISSIONS [--layout L] [--roster CSV] [--replace]
+    python -m autograder settings [--strict]
+    python -m autograder publish [OUT] [--book DIR]
 """
 import argparse
 import os
@@ -49,6 +51,11 @@ def main(argv=None):
     exp.add_argument("--assignment", required=True)
     exp.add_argument("--column", help="the assignment's column in Canvas, e.g. 'forward (123456)' "
                                       "(default: the assignment's name)")
+    st = commands.add_parser("settings", help="check course.yml: warn about placeholders (--strict: stop)")
+    st.add_argument("--strict", action="store_true")
+    pub = commands.add_parser("publish", help="write the public student repository (default: _build/public)")
+    pub.add_argument("out", nargs="?", help="the folder to write (new, empty, or an earlier publish)")
+    pub.add_argument("--book", help="the built book (default: _build/html)")
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -56,6 +63,9 @@ def main(argv=None):
             for name in [args.assignment] if args.assignment else assignments():
                 release(name)
                 print(f"released notebooks/{name}")
+        elif args.command in ("settings", "publish"):
+            from .publish import publish_command
+            publish_command(args)
         elif args.command == "gradescope":
             from .gradescope import build
             from .limits import Limits

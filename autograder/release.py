@@ -6,10 +6,11 @@ import tempfile
 
 import nbformat
 
-from .course import RELEASE, ROOT, check_assignment
+from .course import RELEASE, check_assignment
 from .errors import UsageError, last_line
 from .files import replace_dir
 from .nbgrader_app import nbgrader_api
+from .settings import load as load_settings
 
 # myst-nb lets a cell with this tag raise while the book executes; the release gives it to the cells that call
 # a function the student has yet to write, and to no other cell.
@@ -35,24 +36,24 @@ def tag_stub_callers(nb):
             del cell.metadata["tags"]
 
 
-def colab_setup_cell():
+def colab_setup_cell(settings):
     """A first cell that installs the course helpers where the notebook runs without this repository (Colab)."""
-    import yaml
-
-    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     return nbformat.v4.new_code_cell(
+        "# Figures appear below the cells that draw them, whatever backend the environment sets.\n"
+        "%matplotlib inline\n"
         "# Colab and other hosted notebooks lack the course helpers: install them from the course repository.\n"
         "try:\n"
         "    import cnntools\n"
         "except ImportError:\n"
         "    import subprocess, sys\n"
-        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+{url}"])',
+        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{settings.install_spec}"])',
         metadata={"tags": ["remove-cell"]}, id="colab-setup")
 
 
-def release(assignment, dest=RELEASE):
+def release(assignment, dest=RELEASE, settings=None):
     """Regenerate dest/<assignment>/ from solutions/<assignment>/; the old folder goes only once the new is whole."""
     check_assignment(assignment)
+    settings = settings or load_settings()
     with tempfile.TemporaryDirectory() as root:
         result = nbgrader_api(root).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
@@ -61,7 +62,7 @@ def release(assignment, dest=RELEASE):
         for path in sorted(Path(out).glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
             tag_stub_callers(nb)
-            nb.cells.insert(0, colab_setup_cell())
+            nb.cells.insert(0, colab_setup_cell(settings))
             nbformat.write(nb, path)
         staged = Path(dest) / f".{assignment}.new"
         shutil.rmtree(staged, ignore_errors=True)

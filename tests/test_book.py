@@ -3,6 +3,7 @@
 The book must be built first (`make book`, which `make test` runs before the tests); these tests only read
 _build/html. The browser checks are in test_browser.py.
 """
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -247,3 +248,57 @@ def test_launch_buttons_only_on_assignment_notebooks(pages):
             assert launch, f"{path.relative_to(HTML)} has no launch buttons"
         else:
             assert not launch, f"{path.relative_to(HTML)} offers to launch a non-notebook page: {launch}"
+
+
+# ------------------------------------------------------------------------------------------- figures of cells
+DRAWS = re.compile(r"\bplt\.show\(|\b(plot|draw)_\w+\(")   # pyplot, or a cnntools figure or plot helper
+
+
+class Cells(HTMLParser):
+    """Each executed cell of a page (myst-nb's div.cell): its code, whether it raised, whether it shows an image."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.cells, self._stack = [], []   # _stack: (tag, cell or None) of every open div
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img" and self._open():
+            self._open()["image"] = True
+        if tag != "div":
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        cell = None
+        if "cell" in classes:
+            cell = {"code": [], "image": False, "error": False, "in_input": False}
+            self.cells.append(cell)
+        elif self._open() is not None and ("output" in classes and "traceback" in classes):
+            self._open()["error"] = True
+        self._stack.append((cell, "cell_input" in classes))
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._stack:
+            self._stack.pop()
+
+    def handle_data(self, data):
+        if self._open() is not None and any(is_input for _, is_input in self._stack):
+            self._open()["code"].append(data)
+
+    def _open(self):
+        return next((cell for cell, _ in reversed(self._stack) if cell is not None), None)
+
+
+def test_every_cell_that_draws_shows_its_figure(pages):
+    """A cell that calls plt.show() or a cnntools plot left an image in the page (the inline backend is on)."""
+    missing, drawing = [], 0
+    for path in pages:
+        parser = Cells()
+        parser.feed(path.read_text(encoding="utf-8"))
+        for cell in parser.cells:
+            code = "".join(cell["code"])
+            if not DRAWS.search(code) or cell["error"]:   # a stub that raised draws nothing, rightly
+                continue
+            drawing += 1
+            if not cell["image"]:
+                missing.append(f"{path.relative_to(HTML)}: {code.strip().splitlines()[-1]!r}")
+    assert not missing, "cells that draw but show no figure:\n" + "\n".join(missing)
+    assert drawing >= 10, f"only {drawing} drawing cells found: is the page layout still myst-nb's div.cell?"

@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from autograder.publish import publish
+from public import SETTINGS
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,17 +50,33 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server():
-    if not (HTML / "index.html").is_file():
-        pytest.fail(f"{HTML} has no built book: run `make book` first (`make test` does it for you)",
-                    pytrace=False)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
+def serve(root):
+    """Serve folder `root` on 127.0.0.1 from a thread; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+def require_book():
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"{HTML} has no built book: run `make book` first (`make test` does it for you)",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def server():
+    require_book()
+    yield from serve(HTML)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The site of a published public tree, served as GitHub Pages would serve it."""
+    require_book()
+    yield from serve(publish(tmp_path_factory.mktemp("published") / "public", HTML, SETTINGS) / "site")
 
 
 @pytest.fixture(scope="module")
@@ -109,18 +128,27 @@ class Visit:
         self.context.close()
 
 
-@pytest.fixture
-def visit(browser, server):  # browser first: without one, skip (or fail under CI) before anything else
+def visitor(browser, base):
     opened = []
 
     def open_page(path):
-        v = Visit(browser, server, path)
+        v = Visit(browser, base, path)
         opened.append(v)
         return v
 
     yield open_page
     for v in opened:
         v.close()
+
+
+@pytest.fixture
+def visit(browser, server):  # browser first: without one, skip (or fail under CI) before anything else
+    yield from visitor(browser, server)
+
+
+@pytest.fixture
+def visit_published(browser, published):
+    yield from visitor(browser, published)
 
 
 WAIT_FOR_MATHJAX = """async () => {
@@ -159,7 +187,22 @@ MATH_STATE = """() => {
 def test_page_renders_cleanly(visit, path):
     """No console errors, no request leaving the local server, every formula typeset, every image loaded, and no
     horizontal overflow at a laptop width."""
-    v = visit(path)
+    check_renders_cleanly(visit(path), path)
+
+
+@pytest.mark.parametrize("path", ["book/intro.html", "book/conv-layer.html"] +
+                         [p for p in _pages() if p.startswith("notebooks/")])
+def test_published_site_renders_cleanly(visit_published, path):
+    """The published site (the public tree's site/) passes the same checks: the chapters' sample and every
+    assignment page; test_publish.py checks that it holds the built book's files, byte for byte."""
+    check_renders_cleanly(visit_published(path), path)
+
+
+def test_published_site_search_finds_stride(visit_published):
+    check_search_finds_stride(visit_published)
+
+
+def check_renders_cleanly(v, path):
     has_mathjax = v.page.evaluate(WAIT_FOR_MATHJAX)
     images = v.page.evaluate(LOAD_IMAGES)
     math = v.page.evaluate(MATH_STATE)
@@ -191,6 +234,10 @@ def test_chapters_have_figures_and_formulas(visit):
 
 
 def test_search_finds_stride(visit):
+    check_search_finds_stride(visit)
+
+
+def check_search_finds_stride(visit):
     v = visit("search.html?q=stride")
     results = v.page.locator("#search-results ul.search li")
     results.first.wait_for(timeout=20000)
