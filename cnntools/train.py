@@ -20,15 +20,10 @@ from torch import nn
 from tqdm import tqdm
 
 
-def pick_device():
-    """``torch.device("cuda")`` when a CUDA GPU is available, else ``"mps"`` (an Apple GPU) when available, else
-    ``torch.device("cpu")``."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+def default_device():
+    """CUDA when there is a GPU, else the CPU. (Choosing among CUDA, Apple's MPS and the CPU is the training
+    assignment's exercise `pick_device`: the course's helpers, which students install, must not answer it.)"""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _tensors(data):
@@ -87,7 +82,7 @@ def fit(model, train, val=None, epochs=5, batch_size=128, lr=1e-3, weight_decay=
     lr, weight_decay: of the default optimizer, AdamW over the parameters that have ``requires_grad``
     optimizer:     use this optimizer instead (built on ``model``'s parameters); ``lr``/``weight_decay`` are then unused
     loss_fn:       default ``nn.CrossEntropyLoss()`` (takes raw class scores)
-    device:        default :func:`pick_device`; the model is moved there and left there
+    device:        default :func:`default_device`; the model is moved there and left there
     amp:           mixed precision autocast; default on for CUDA only (bfloat16 if supported, else float16 with a
                    ``GradScaler``)
     channels_last: channels-last memory layout for convolutional models; default on for CUDA only
@@ -98,7 +93,7 @@ def fit(model, train, val=None, epochs=5, batch_size=128, lr=1e-3, weight_decay=
     as they were being trained on), ``val_loss``, ``val_acc`` (after the epoch, in eval mode; empty without ``val``),
     ``seconds`` (wall time of the epoch, evaluation included).
     """
-    device = torch.device(device) if device is not None else pick_device()
+    device = torch.device(device) if device is not None else default_device()
     torch.manual_seed(seed)
     amp = (device.type == "cuda") if amp is None else amp
     channels_last = (device.type == "cuda" and _has_conv(model)) if channels_last is None else channels_last

@@ -14,12 +14,10 @@ from cnntools.data import make_shapes  # noqa: E402
 from cnntools.models import SmallCNN  # noqa: E402
 
 
-@pytest.mark.parametrize("cuda, mps, want", [(True, True, "cuda"), (True, False, "cuda"),
-                                             (False, True, "mps"), (False, False, "cpu")])
-def test_pick_device_order(monkeypatch, cuda, mps, want):
+@pytest.mark.parametrize("cuda, want", [(True, "cuda"), (False, "cpu")])
+def test_default_device(monkeypatch, cuda, want):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
-    assert train.pick_device() == torch.device(want)
+    assert train.default_device() == torch.device(want)
 
 
 def _blobs(n, seed):

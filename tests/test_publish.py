@@ -20,8 +20,7 @@ TOP = {".github", "README.md", "requirements.txt", "pyproject.toml", "cnntools",
 PRIVATE = {"solutions", "tests", "mistakes", "_grading", "autograder", "gradebook.db", "grades.csv", "feedback"}
 # Answer lines that cnntools' own helpers also use, each one an idiom rather than an exercise's answer (reviewed);
 # any other answer line anywhere fails the scan.
-SHARED = {("cnntools/train.py", "if torch.cuda.is_available():"),
-          ("cnntools/train.py", "device = torch.device(device)"),
+SHARED = {("cnntools/train.py", "device = torch.device(device)"),
           ("cnntools/train.py", "for p in model.parameters():"),
           ("cnntools/visualize.py", "for p in model.parameters():")}
 
