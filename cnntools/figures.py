@@ -21,6 +21,7 @@ __all__ = [
     "PALETTE",
     "plot_param_growth",
     "plot_translation",
+    "plot_shift_distance",
     "plot_locality",
     "draw_architecture",
     "draw_feature_pipeline",
@@ -208,6 +209,32 @@ def plot_translation(image, shifted, shift, distance, cmap="gray_r"):
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+    return fig
+
+
+def plot_shift_distance(shifts, distances, others):
+    """How far (Euclidean, flattened) an object moves from itself when shifted, against the spread of distances
+    from it to other objects.
+
+    shifts:    shifts in pixels, e.g. ``range(13)``.
+    distances: distance from the original to the copy shifted by each of ``shifts``.
+    others:    distances from the original to each of a set of images of other objects (1-D).
+    """
+    others = np.asarray(others)
+    lo, mid, hi = np.percentile(others, [10, 50, 90])
+    fig = _figure(7.0, 3.4)
+    ax = fig.add_axes((0.1, 0.16, 0.6, 0.76))
+    ax.axhspan(lo, hi, color=PALETTE["frozen"], alpha=0.35, linewidth=0)
+    ax.axhline(mid, color=PALETTE["edge"], linewidth=1.2, linestyle="--")
+    ax.plot(shifts, distances, "o-", color=PALETTE["accent"], markersize=5)
+    ax.set_xlabel("shift of the copy (pixels)")
+    ax.set_ylabel("distance to the original")
+    ax.set_ylim(0, max(hi, max(distances)) * 1.1)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.text(1.03, (lo + hi) / 2 / ax.get_ylim()[1], "other objects:\n10th to 90th\npercentile,\nmedian dashed",
+            transform=ax.transAxes, ha="left", va="center", fontsize=10)
+    ax.text(1.03, 0.12, "the shifted copy", transform=ax.transAxes, ha="left", va="center", fontsize=10,
+            color=PALETTE["accent"])
     return fig
 
 
