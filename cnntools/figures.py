@@ -760,7 +760,9 @@ def draw_filter_rotation(w, dout_padded, dx):
     _grid(ax, dpad, px, 0, colors=colors)
     _outline(ax, px, 0, k, k, PALETTE["accent"])
     ax.text(px + p / 2, 0.3, rf"$\partial L/\partial O$ padded with {k - 1}", ha="center", va="bottom", fontsize=11)
-    ax.text(px + p + 1.4, -p / 2, "⋆ rotated F\n\n=", fontsize=12, ha="center", va="center")
+    ax.text(px + p + 1.4, -p / 2 + 0.55, "⋆", fontsize=26, ha="center", va="center")
+    ax.text(px + p + 1.4, -p / 2, "rotated F", fontsize=12, ha="center", va="center")
+    ax.text(px + p + 1.4, -p / 2 - 0.6, "=", fontsize=22, ha="center", va="center")
     dxx = px + p + 2.8
     _grid(ax, dx, dxx, -(p - n) / 2, facecolor=PALETTE["input"])
     _outline(ax, dxx, -(p - n) / 2, 1, 1, PALETTE["accent"])
