@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS, LOAD_IMAGES, WAIT_FOR_MATHJAX  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_ARGS, LOAD_IMAGES, WAIT_FOR_MATHJAX, _Quiet  # noqa: E402
 
 WIDTH, SCREEN = 1280, 1600
 
@@ -41,8 +41,7 @@ def main():
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(args.html))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(_Quiet, directory=str(args.html))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
