@@ -380,8 +380,8 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
     widths = []
     for _, array in stages:
         array = np.asarray(array)
-        widths.append((0.26 + char * 0.8 * max(map(len, class_names)) if class_names else min(0.3, 1.7 / len(array)))
-                      if array.ndim == 1 else
+        column = 0.26 + char * 0.95 * max(map(len, class_names)) if class_names else min(0.3, 1.7 / len(array))
+        widths.append(column if array.ndim == 1 else
                       size + (min(len(array), max_maps) - 1) * offset if array.ndim == 3 else size)
     total = sum(widths) + sum(arrows) + 0.2
     fig = _figure(total * scale, 3.4 * scale * 1.35)
@@ -406,7 +406,7 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
                                    edgecolor=PALETTE["accent"], linewidth=2.2, zorder=5))
             ax.text(x + cell / 2, y_top + 0.12, label, ha="center", va="bottom", fontsize=10)
             for k, name in enumerate(class_names or []):
-                ax.text(x + cell + 0.06, y_top - (k + 0.5) * cell, name, ha="left", va="center", fontsize=8,
+                ax.text(x + cell + 0.06, y_top - (k + 0.5) * cell, name, ha="left", va="center", fontsize=9.5,
                         fontweight="bold" if k == best else "normal")
             column_top = y_top + 0.45
         else:

@@ -81,7 +81,7 @@ function cnnStepper(root, data) {
       }
       for (r = 0; r < n + 2 * p; r++) for (c = 0; c < n + 2 * p; c++) input.cells[r][c].classList.remove("cnnstep-tap");
       if (frame === 0) {
-        status.textContent = status.dataset.size + " positions per row: press step or play";
+        status.textContent = "output width " + status.dataset.size + ", and as many rows: press step or play";
         detail.textContent = "";
         return;
       }
@@ -91,7 +91,7 @@ function cnnStepper(root, data) {
         input.cells[r][c].classList.add("cnnstep-tap");
         var v = (r >= p && r < n + p && c >= p && c < n + p) ? x[r - p][c - p] : 0;
         sum += v * w[a][b];
-        terms.push(fmt(v) + "·" + fmt(w[a][b]));
+        terms.push(fmt(v) + "·" + (w[a][b] < 0 ? "(" + fmt(w[a][b]) + ")" : fmt(w[a][b])));
       }
       if (!same(sum, out[i][j])) console.error("cnnStepper: multiply-adds give " + sum + ", torch " + out[i][j]);
       status.textContent = "position " + frame + " of " + frames + ": output row " + i + ", column " + j +

@@ -31,8 +31,9 @@ def main():
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "screenshots")
     args = parser.parse_args()
+    skip = ("search.html", "genindex.html")
     pages = sorted(str(p.relative_to(args.html)) for p in args.html.rglob("*.html")
-                   if "_static" not in p.relative_to(args.html).parts and p.name not in ("search.html", "genindex.html"))
+                   if "_static" not in p.relative_to(args.html).parts and p.name not in skip)
     pages = [p for p in pages if not args.only or any(o in p for o in args.only)]
     if not pages:
         sys.exit(f"no built pages in {args.html}: run `make book` first")
