@@ -5,15 +5,14 @@
     python scripts/screenshots.py book/conv-layer  # only pages whose path contains this text
 
 Each page is served from _build/html on 127.0.0.1 (requests elsewhere are blocked, as in tests/test_browser.py),
-its formulas typeset and images loaded, and then cut into screens of 1280 x 1600 px, numbered from the top, so
-that a long chapter is a handful of images of readable size rather than one very tall one.
+its formulas typeset and images loaded, and then photographed one 1280 x 1600 px screen at a time, numbered from the
+top, so that a long chapter is a handful of images of readable size rather than one very tall one.
 """
 import argparse
 import functools
 import http.server
 import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -39,7 +38,6 @@ def main():
         sys.exit(f"no built pages in {args.html}: run `make book` first")
     args.out.mkdir(parents=True, exist_ok=True)
 
-    from PIL import Image
     from playwright.sync_api import sync_playwright
 
     handler = functools.partial(_Quiet, directory=str(args.html))
@@ -47,9 +45,9 @@ def main():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": WIDTH, "height": 900}, service_workers="block")
+        context = browser.new_context(viewport={"width": WIDTH, "height": SCREEN}, service_workers="block")
         context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
         page = context.new_page()
         for path in pages:
@@ -57,15 +55,16 @@ def main():
             page.wait_for_load_state("networkidle")
             page.evaluate(WAIT_FOR_MATHJAX)
             page.evaluate(LOAD_IMAGES)
-            whole = Path(tmp) / "page.png"
-            page.screenshot(path=str(whole), full_page=True)
-            image = Image.open(whole)
             stem = path[:-len(".html")].replace("/", "_")
             for old in args.out.glob(f"{stem}-*.png"):
                 old.unlink()
-            for n, top in enumerate(range(0, image.height, SCREEN), start=1):
-                image.crop((0, top, image.width, min(top + SCREEN, image.height))).save(args.out / f"{stem}-{n}.png")
-            print(f"{path}: {image.height} px, {n} screens")
+            # One viewport-sized screen at a time: a full-page capture lays this theme out shifted sideways.
+            height = page.evaluate("() => document.documentElement.scrollHeight")
+            for n, top in enumerate(range(0, height, SCREEN), start=1):
+                page.evaluate(f"() => window.scrollTo(0, {top})")
+                page.wait_for_timeout(100)
+                page.screenshot(path=str(args.out / f"{stem}-{n}.png"))
+            print(f"{path}: {height} px, {n} screens")
         browser.close()
     httpd.shutdown()
 
