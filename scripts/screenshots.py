@@ -51,8 +51,8 @@ def main():
         context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
         page = context.new_page()
         for path in pages:
-            page.goto(f"{base}/{path}", wait_until="load")
-            page.wait_for_load_state("networkidle")
+            page.goto(f"{base}/{path}", wait_until="load", timeout=120_000)
+            page.wait_for_load_state("networkidle", timeout=120_000)
             page.evaluate(WAIT_FOR_MATHJAX)
             page.evaluate(LOAD_IMAGES)
             stem = path[:-len(".html")].replace("/", "_")
