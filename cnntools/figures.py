@@ -780,7 +780,7 @@ def draw_maxpool_backward(x, dout, dx, is_max, kernel_size, stride):
     x, dout, dx = np.asarray(x), np.asarray(dout), np.asarray(dx)
     winner = np.asarray(is_max, dtype=bool)
     k, s = kernel_size, stride
-    fig = _figure(10.5, 3.6)
+    fig = _figure(8.6, 3.3)
     ax = _canvas(fig)
     n, m = x.shape[0], dout.shape[0]
     colors = [[PALETTE["output"] if winner[r, c] else PALETTE["input"] for c in range(n)] for r in range(n)]
@@ -788,18 +788,18 @@ def draw_maxpool_backward(x, dout, dx, is_max, kernel_size, stride):
     for i in range(0, n, s):
         for j in range(0, n, s):
             _outline(ax, j, -i, k, k, PALETTE["edge"], linewidth=2.0)
-    ax.text(n / 2, 0.3, "forward input X (maxima shaded)", ha="center", va="bottom", fontsize=10)
+    ax.text(n / 2, 0.3, "forward input X (maxima shaded)", ha="center", va="bottom", fontsize=12)
     gx, gy = n + 1.5, -(n - m) / 2
     _grid(ax, dout, gx, gy, facecolor=PALETTE["grad"])
-    ax.text(gx + m / 2, gy + 0.3, r"upstream $\partial L/\partial O$", ha="center", va="bottom", fontsize=10)
+    ax.text(gx + m / 2, gy + 0.3, r"upstream $\partial L/\partial O$", ha="center", va="bottom", fontsize=12)
     dxx = gx + m + 2.0
-    _arrow(ax, (gx + m + 0.2, -n / 2), (dxx - 0.2, -n / 2), "route", fontsize=11)
+    _arrow(ax, (gx + m + 0.2, -n / 2), (dxx - 0.2, -n / 2), "route", fontsize=12)
     dcolors = [[PALETTE["grad"] if winner[r, c] else "white" for c in range(n)] for r in range(n)]
     _grid(ax, dx, dxx, 0, colors=dcolors)
     for i in range(0, n, s):
         for j in range(0, n, s):
             _outline(ax, dxx + j, -i, k, k, PALETTE["edge"], linewidth=2.0)
-    ax.text(dxx + n / 2, 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=10)
+    ax.text(dxx + n / 2, 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=12)
     _fit(ax, 0, dxx + n, -n, 0.9)
     return fig
 

@@ -132,7 +132,7 @@ function cnnStepper(root, data) {
         for (r = 0; r < N; r++) for (c = 0; c < N; c++)
           if (!same(acc[r][c], res.dx[r][c])) console.error("cnnStepper: routed gradient differs from autograd's");
       }
-      if (frame === 0) { status.textContent = M + "×" + M + " windows: press step or play"; detail.textContent = ""; return; }
+      if (frame === 0) { status.textContent = frames + " windows, in " + M + " rows of " + M + ": press step or play"; detail.textContent = ""; return; }
       var win = res.argmax[i][j], wr = Math.floor(win / N), wc = win % N;
       if (!same(X[wr][wc], res.out[i][j])) console.error("cnnStepper: the routed position does not hold the maximum");
       pool.cells[wr][wc].classList.add("cnnstep-now");
