@@ -204,6 +204,26 @@ def load_digits_tensors(size=32, channels=3, pad=6):
     return x, torch.tensor(digits.target, dtype=torch.int64)
 
 
+def load_photo_patches(n, size=32, seed=0):
+    """Random ``size`` x ``size`` crops of scikit-learn's two bundled sample photographs (bundled, offline).
+
+    Real camera pixels at their own resolution, unlike the upsampled digits (whose neighbours are alike partly
+    because interpolation made them so). Returns float32 ``(n, 3, size, size)`` with values in ``[0, 1]``; the
+    same ``seed`` gives the same crops.
+    """
+    from sklearn.datasets import load_sample_images
+
+    photos = [np.asarray(img, dtype=np.float32) / 255.0 for img in load_sample_images().images]   # (H, W, 3)
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, 3, size, size), dtype=np.float32)
+    for i in range(n):
+        photo = photos[rng.integers(len(photos))]
+        r = rng.integers(photo.shape[0] - size + 1)
+        c = rng.integers(photo.shape[1] - size + 1)
+        out[i] = photo[r:r + size, c:c + size].transpose(2, 0, 1)
+    return out
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # MNIST and CIFAR-10 for students with a network: verified by SHA-256, downloaded only when asked
 # --------------------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ __all__ = [
     "PALETTE",
     "plot_param_growth",
     "plot_translation",
+    "plot_shift_distance",
     "plot_locality",
     "draw_architecture",
     "draw_feature_pipeline",
@@ -149,7 +150,8 @@ def _display_size(n, largest, low=0.35, high=3.0):
 
 
 def _symbol_labels(symbol, rows, cols):
-    return [[f"${symbol}_{{{r + 1}{c + 1}}}$" for c in range(cols)] for r in range(rows)]
+    """Cell names indexed from 0, as in the assignments and in Python: X_00 is the top-left cell."""
+    return [[f"${symbol}_{{{r}{c}}}$" for c in range(cols)] for r in range(rows)]
 
 
 def _fit(ax, xmin, xmax, ymin, ymax, margin=0.3):
@@ -175,9 +177,12 @@ def plot_param_growth(sizes, mlp_weights, conv_weights, hidden_units=1000, conv_
     ax.set_xticks(positions, [f"{s}×{s}×3" for s in sizes])
     ax.set_xlabel("input image")
     ax.set_ylabel("weights in the first layer")
+    # Both series labelled, so that the conv layer's short bars read as a number and not as a sliver.
     for p, w in zip(positions, mlp_weights):
-        ax.text(p - 0.2, w * 1.3, f"{w:,}", ha="center", va="bottom", fontsize=8, rotation=0)
-    ax.set_ylim(top=max(mlp_weights) * 30)
+        ax.text(p - 0.2, w * 1.3, f"{w:,}", ha="center", va="bottom", fontsize=8.5)
+    for p, w in zip(positions, conv_weights):
+        ax.text(p + 0.2, w * 1.3, f"{w:,}", ha="center", va="bottom", fontsize=8.5, color=PALETTE["accent2"])
+    ax.set_ylim(bottom=min(conv_weights) / 10, top=max(mlp_weights) * 30)
     ax.legend(loc="upper left", frameon=False, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -204,6 +209,32 @@ def plot_translation(image, shifted, shift, distance, cmap="gray_r"):
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+    return fig
+
+
+def plot_shift_distance(shifts, distances, others):
+    """How far (Euclidean, flattened) an object moves from itself when shifted, against the spread of distances
+    from it to other objects.
+
+    shifts:    shifts in pixels, e.g. ``range(13)``.
+    distances: distance from the original to the copy shifted by each of ``shifts``.
+    others:    distances from the original to each of a set of images of other objects (1-D).
+    """
+    others = np.asarray(others)
+    lo, mid, hi = np.percentile(others, [10, 50, 90])
+    fig = _figure(7.0, 3.4)
+    ax = fig.add_axes((0.1, 0.16, 0.6, 0.76))
+    ax.axhspan(lo, hi, color=PALETTE["frozen"], alpha=0.35, linewidth=0)
+    ax.axhline(mid, color=PALETTE["edge"], linewidth=1.2, linestyle="--")
+    ax.plot(shifts, distances, "o-", color=PALETTE["accent"], markersize=5)
+    ax.set_xlabel("shift of the copy (pixels)")
+    ax.set_ylabel("distance to the original")
+    ax.set_ylim(0, max(hi, max(distances)) * 1.1)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.text(1.03, (lo + hi) / 2 / ax.get_ylim()[1], "other objects:\n10th to 90th\npercentile,\nmedian dashed",
+            transform=ax.transAxes, ha="left", va="center", fontsize=10)
+    ax.text(1.03, 0.12, "the shifted copy", transform=ax.transAxes, ha="left", va="center", fontsize=10,
+            color=PALETTE["accent"])
     return fig
 
 
@@ -332,7 +363,7 @@ def _shift_artist(artist, dy):
         artist.set_ydata(np.asarray(artist.get_ydata()) + dy)
 
 
-def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_maps=4):
+def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_maps=4, class_names=None):
     """What flows through a CNN for one image: the input, a few feature maps per layer, the class scores.
 
     stages:     list of ``(label, array)``; a 2-D array is drawn as an image, a 3-D ``(C, H, W)`` array as a
@@ -340,6 +371,7 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
                 (class scores: the largest is outlined).
     operations: ``len(stages) - 1`` short arrow labels (``"\\n"`` splits a label over two lines).
     groups:     optional ``[(first, last, label), ...]`` brackets under ranges of stages.
+    class_names: optional names written beside the cells of a 1-D stage (one per score).
     """
     scale = 0.6                                  # inches per drawing unit
     char = 0.085 / scale                         # drawing units per character at fontsize 10, roughly
@@ -348,19 +380,20 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
     widths = []
     for _, array in stages:
         array = np.asarray(array)
-        widths.append(min(0.3, 1.7 / len(array)) if array.ndim == 1 else
+        column = 0.26 + char * 0.95 * max(map(len, class_names)) if class_names else min(0.3, 1.7 / len(array))
+        widths.append(column if array.ndim == 1 else
                       size + (min(len(array), max_maps) - 1) * offset if array.ndim == 3 else size)
     total = sum(widths) + sum(arrows) + 0.2
     fig = _figure(total * scale, 3.4 * scale * 1.35)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.axis("off")
     ax.set_aspect("equal")
-    x, spans = 0.1, []
+    x, spans, column_top = 0.1, [], 0.0
     for i, (label, array) in enumerate(stages):
         array = np.asarray(array, dtype=float)
         if array.ndim == 1:
             n = len(array)
-            cell = widths[i]
+            cell = 0.26 if class_names else widths[i]
             y_top = n * cell / 2
             lo, hi = float(array.min()), float(array.max())
             norm = mcolors.Normalize(lo, hi if hi > lo else lo + 1)
@@ -372,6 +405,10 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
             ax.add_patch(Rectangle((x, y_top - (best + 1) * cell), cell, cell, fill=False,
                                    edgecolor=PALETTE["accent"], linewidth=2.2, zorder=5))
             ax.text(x + cell / 2, y_top + 0.12, label, ha="center", va="bottom", fontsize=10)
+            for k, name in enumerate(class_names or []):
+                ax.text(x + cell + 0.06, y_top - (k + 0.5) * cell, name, ha="left", va="center", fontsize=9.5,
+                        fontweight="bold" if k == best else "normal")
+            column_top = y_top + 0.45
         else:
             maps = array[None] if array.ndim == 2 else array[:max_maps]
             for k in range(len(maps) - 1, -1, -1):
@@ -388,7 +425,7 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
             _arrow(ax, (right + 0.08, 0), (right + arrows[i] - 0.08, 0), operations[i], fontsize=10,
                    text_offset=0.08)
         x = right + (arrows[i] if i < len(operations) else 0)
-    bottom = -size / 2 - 0.25
+    bottom = min(-size / 2, -column_top + 0.45) - 0.25
     if groups:
         for first, last, label in groups:
             x0, x1 = spans[first][0], spans[last][1]
@@ -396,7 +433,9 @@ def draw_feature_pipeline(stages, operations, groups=None, cmap="viridis", max_m
                     linewidth=1.2)
             ax.text((x0 + x1) / 2, bottom - 0.08, label, ha="center", va="top", fontsize=10, style="italic")
         bottom -= 0.45
-    _fit(ax, 0, x + 0.1, bottom, size / 2 + (max_maps - 1) * offset + 0.45, margin=0.05)
+    top = max(size / 2 + (max_maps - 1) * offset + 0.45, column_top)
+    _fit(ax, 0, x + 0.1, bottom, top, margin=0.05)
+    fig.set_size_inches(total * scale, (top - bottom + 0.1) * scale)   # the drawing's own aspect: no blank bands
     return fig
 
 
@@ -531,7 +570,8 @@ def draw_receptive_fields(maps, titles, annotate=True, cmap="Oranges"):
         ax = _canvas(fig, (i / len(maps) + 0.01, 0.0, 1 / len(maps) - 0.02, 0.82))
         n_r, n_c = m.shape
         norm = mcolors.Normalize(0, float(m.max()) or 1.0)
-        colors = [[_colormap(cmap)(0.15 + 0.85 * norm(v)) if v else "white" for v in row] for row in m]
+        # Light end of the colour map only: the path counts are printed in black on these cells.
+        colors = [[_colormap(cmap)(0.12 + 0.43 * norm(v)) if v else "white" for v in row] for row in m]
         labels = [[_fmt(v) if v and annotate else "" for v in row] for row in m]
         _grid(ax, m, 0, 0, colors=colors, labels=labels, show_values=False, fontsize=10, linewidth=0.6)
         rows, cols = np.nonzero(m)
@@ -641,33 +681,31 @@ def plot_relu(x, y, dydx):
 
 # --------------------------------------------------------------------------------------- backpropagation
 def draw_conv_forward(x, w, out):
-    """The worked example's forward pass: X (3×3) ⋆ F (2×2) = O (2×2), with symbols and values, and the sum
-    behind each output."""
+    """The worked example's forward pass: X (3×3) ⋆ F (2×2) = O (2×2), with symbols and values, and below them
+    the sum behind each output (indices from 0)."""
     x, w, out = np.asarray(x), np.asarray(w), np.asarray(out)
-    fig = _figure(10.0, 4.3)
-    ax = _canvas(fig)
     n, k, m = x.shape[0], w.shape[0], out.shape[0]
-    _grid(ax, x, 0, 0, facecolor=PALETTE["input"], labels=_symbol_labels("X", n, n))
+    fig = _figure(8.0, 3.2 + 0.5 * m * m)
+    ax = _canvas(fig)
+    _grid(ax, x, 0, 0, facecolor=PALETTE["input"], labels=_symbol_labels("X", n, n), fontsize=12)
     _outline(ax, 0, 0, k, k, PALETTE["accent"])
     ax.text(n + 0.5, -n / 2, "⋆", fontsize=24, ha="center", va="center")
     fx = n + 1.0
     fy = -(n - k) / 2
-    _grid(ax, w, fx, fy, facecolor=PALETTE["filter"], labels=_symbol_labels("F", k, k))
+    _grid(ax, w, fx, fy, facecolor=PALETTE["filter"], labels=_symbol_labels("F", k, k), fontsize=12)
     ax.text(fx + k + 0.5, -n / 2, "=", fontsize=22, ha="center", va="center")
     ox = fx + k + 1.0
     oy = -(n - m) / 2
-    _grid(ax, out, ox, oy, facecolor=PALETTE["output"], labels=_symbol_labels("O", m, m))
+    _grid(ax, out, ox, oy, facecolor=PALETTE["output"], labels=_symbol_labels("O", m, m), fontsize=12)
     _outline(ax, ox, oy, 1, 1, PALETTE["accent"])
     for label, gx, width in (("input X", 0, n), ("filter F", fx, k), ("output O", ox, m)):
-        ax.text(gx + width / 2, 0.25, label, ha="center", va="bottom", fontsize=11)
-    lines = []
-    for i in range(m):
-        for j in range(m):
-            terms = " + ".join(f"$F_{{{a + 1}{b + 1}}}X_{{{i + a + 1}{j + b + 1}}}$"
-                               for a in range(k) for b in range(k))
-            lines.append(f"$O_{{{i + 1}{j + 1}}}$ = {terms} = {_fmt(out[i, j])}")
-    ax.text(ox + m + 0.6, 0, "\n".join(lines), ha="left", va="top", fontsize=10.5, linespacing=2.0)
-    _fit(ax, 0, ox + m + 8.3, -n - 0.3, 0.8)
+        ax.text(gx + width / 2, 0.25, label, ha="center", va="bottom", fontsize=12)
+    # One sum per line under the grids, as large as the grids' labels.
+    for t, (i, j) in enumerate((i, j) for i in range(m) for j in range(m)):
+        terms = " + ".join(f"$F_{{{a}{b}}}X_{{{i + a}{j + b}}}$" for a in range(k) for b in range(k))
+        ax.text(0, -n - 0.8 - 0.75 * t, f"$O_{{{i}{j}}}$ = {terms} = {_fmt(out[i, j])}", ha="left", va="center",
+                fontsize=13, color=PALETTE["accent"] if t == 0 else "black")
+    _fit(ax, 0, max(ox + m, 8.6), -n - 0.8 - 0.75 * (m * m - 1) - 0.4, 0.8)
     return fig
 
 
@@ -682,12 +720,12 @@ def draw_conv_backward(dout, dw, dx):
     ax.text(m / 2, oy + 0.3, r"given $\partial L/\partial O$", ha="center", va="bottom", fontsize=11)
     fx = m + 3.2
     _grid(ax, dw, fx, 0.6, facecolor=PALETTE["filter"],
-          labels=[[f"$\\partial F_{{{r + 1}{c + 1}}}$" for c in range(k)] for r in range(k)])
+          labels=[[f"$\\partial F_{{{r}{c}}}$" for c in range(k)] for r in range(k)])
     ax.text(fx + k + 0.3, 0.6 - k / 2, r"$\partial L/\partial F$: slide $\delta$ over $X$", ha="left",
             va="center", fontsize=11)
     xx, xy = fx, -k - 0.4
     _grid(ax, dx, xx, xy, facecolor=PALETTE["input"],
-          labels=[[f"$\\partial X_{{{r + 1}{c + 1}}}$" for c in range(n)] for r in range(n)])
+          labels=[[f"$\\partial X_{{{r}{c}}}$" for c in range(n)] for r in range(n)])
     ax.text(xx + n + 0.3, xy - n / 2, r"$\partial L/\partial X$: scatter $\delta$ back through $F$",
             ha="left", va="center", fontsize=11)
     _arrow(ax, (m + 0.2, oy - m / 2 + 0.3), (fx - 0.2, 0.6 - k / 2), rad=-0.15)
@@ -722,8 +760,10 @@ def draw_filter_rotation(w, dout_padded, dx):
     _grid(ax, dpad, px, 0, colors=colors)
     _outline(ax, px, 0, k, k, PALETTE["accent"])
     ax.text(px + p / 2, 0.3, rf"$\partial L/\partial O$ padded with {k - 1}", ha="center", va="bottom", fontsize=11)
-    ax.text(px + p + 0.5, -p / 2, "⋆ rotated F\n=", fontsize=11, ha="left", va="center")
-    dxx = px + p + 2.3
+    ax.text(px + p + 1.4, -p / 2 + 0.55, "⋆", fontsize=26, ha="center", va="center")
+    ax.text(px + p + 1.4, -p / 2, "rotated F", fontsize=12, ha="center", va="center")
+    ax.text(px + p + 1.4, -p / 2 - 0.6, "=", fontsize=22, ha="center", va="center")
+    dxx = px + p + 2.8
     _grid(ax, dx, dxx, -(p - n) / 2, facecolor=PALETTE["input"])
     _outline(ax, dxx, -(p - n) / 2, 1, 1, PALETTE["accent"])
     ax.text(dxx + n / 2, -(p - n) / 2 + 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=11)
@@ -740,7 +780,7 @@ def draw_maxpool_backward(x, dout, dx, is_max, kernel_size, stride):
     x, dout, dx = np.asarray(x), np.asarray(dout), np.asarray(dx)
     winner = np.asarray(is_max, dtype=bool)
     k, s = kernel_size, stride
-    fig = _figure(10.5, 3.6)
+    fig = _figure(8.6, 3.3)
     ax = _canvas(fig)
     n, m = x.shape[0], dout.shape[0]
     colors = [[PALETTE["output"] if winner[r, c] else PALETTE["input"] for c in range(n)] for r in range(n)]
@@ -748,18 +788,18 @@ def draw_maxpool_backward(x, dout, dx, is_max, kernel_size, stride):
     for i in range(0, n, s):
         for j in range(0, n, s):
             _outline(ax, j, -i, k, k, PALETTE["edge"], linewidth=2.0)
-    ax.text(n / 2, 0.3, "forward input X (maxima shaded)", ha="center", va="bottom", fontsize=10)
+    ax.text(n / 2, 0.3, "forward input X (maxima shaded)", ha="center", va="bottom", fontsize=12)
     gx, gy = n + 1.5, -(n - m) / 2
     _grid(ax, dout, gx, gy, facecolor=PALETTE["grad"])
-    ax.text(gx + m / 2, gy + 0.3, r"upstream $\partial L/\partial O$", ha="center", va="bottom", fontsize=10)
+    ax.text(gx + m / 2, gy + 0.3, r"upstream $\partial L/\partial O$", ha="center", va="bottom", fontsize=12)
     dxx = gx + m + 2.0
-    _arrow(ax, (gx + m + 0.2, -n / 2), (dxx - 0.2, -n / 2), "route", fontsize=11)
+    _arrow(ax, (gx + m + 0.2, -n / 2), (dxx - 0.2, -n / 2), "route", fontsize=12)
     dcolors = [[PALETTE["grad"] if winner[r, c] else "white" for c in range(n)] for r in range(n)]
     _grid(ax, dx, dxx, 0, colors=dcolors)
     for i in range(0, n, s):
         for j in range(0, n, s):
             _outline(ax, dxx + j, -i, k, k, PALETTE["edge"], linewidth=2.0)
-    ax.text(dxx + n / 2, 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=10)
+    ax.text(dxx + n / 2, 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=12)
     _fit(ax, 0, dxx + n, -n, 0.9)
     return fig
 

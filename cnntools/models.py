@@ -90,6 +90,43 @@ def count_parameters(model, trainable_only=False):
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def layer_costs(model, input_shape):
+    """Per-layer output shape, activation memory, parameters and multiply-adds of ``model`` for one input.
+
+    input_shape: ``(C, H, W)`` of one image. The model is run once on PyTorch's ``meta`` device (shapes only, no
+    memory, no arithmetic; the model itself is not changed). Every leaf module (one without submodules) is a row:
+    ``{"name", "kind", "shape", "activations", "params", "macs"}``, where ``activations`` counts the values of its
+    output (times 4 for bytes in float32) and ``macs`` the multiply-adds of convolutional and fully connected layers
+    (0 for the others). Returns the list of rows in the order the layers ran.
+    """
+    import copy
+
+    meta = copy.deepcopy(model).to("meta")
+    rows, handles = [], []
+
+    def hook(name):
+        def record(module, inputs, output):
+            per_output = 0
+            if isinstance(module, nn.Conv2d):
+                per_output = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+            elif isinstance(module, nn.Linear):
+                per_output = module.in_features
+            values = output[0].numel()
+            rows.append({"name": name, "kind": type(module).__name__, "shape": tuple(output.shape[1:]),
+                         "activations": values, "params": sum(p.numel() for p in module.parameters(recurse=False)),
+                         "macs": values * per_output})
+        return record
+
+    for name, module in meta.named_modules():
+        if not list(module.children()):
+            handles.append(module.register_forward_hook(hook(name)))
+    with torch.no_grad():
+        meta.eval()(torch.empty(1, *input_shape, device="meta"))
+    for h in handles:
+        h.remove()
+    return rows
+
+
 def load_pretrained(path=None, sha256=None, map_location="cpu"):
     """A :class:`SmallCNN` with the weights trained on :func:`cnntools.data.make_shapes` images, in eval mode.
 

@@ -130,7 +130,7 @@ def plot_filters(model, ncols=8, scale=0.9, title=None):
             lo, hi = w.min(), w.max()
             ax.imshow(_to_display((w - lo) / (hi - lo) if hi > lo else np.zeros_like(w)), cmap="gray",
                       interpolation="nearest")
-            ax.set_title(str(i), fontsize=7)
+            ax.set_title(str(i), fontsize=9)
     fig.suptitle(title or f"first-layer filters ({k} x {weights.shape[1]} x {weights.shape[2]} x {weights.shape[3]})")
     fig.tight_layout()
     return fig
@@ -154,13 +154,13 @@ def plot_activations(model, image, layer=None, max_maps=16, ncols=8, scale=1.1, 
         ax.axis("off")
     axes[0, 0].imshow(_to_display(torch.as_tensor(np.asarray(image) if not torch.is_tensor(image) else image)),
                       cmap="gray", interpolation="nearest")
-    axes[0, 0].set_title("input", fontsize=8)
+    axes[0, 0].set_title("input", fontsize=9)
     vmax = max(float(maps.max()), 1e-8)
     vmin = min(float(maps.min()), 0.0)
     for i in range(n):
         ax = axes[i // ncols, 1 + i % ncols]
         ax.imshow(maps[i], cmap="magma", vmin=vmin, vmax=vmax, interpolation="nearest")
-        ax.set_title(str(i), fontsize=7)
+        ax.set_title(str(i), fontsize=9)
     name = layer if isinstance(layer, str) else type(get_layer(model, layer)).__name__
     fig.suptitle(title or f"activations of {name}: {acts.shape[0]} maps of {acts.shape[1]} x {acts.shape[2]}"
                  + (f" (first {n} shown)" if n < acts.shape[0] else ""))

@@ -255,3 +255,49 @@ def test_launch_buttons_on_assignment_pages(visit):
     hrefs = v.page.locator(".dropdown-launch-buttons a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
     for service in ("colab.research.google.com", "mybinder.org", "hub/user-redirect/git-pull"):
         assert any(service in (h or "") for h in hrefs), f"no {service} launch button: {hrefs}"
+
+
+STEPPER_STATE = """(root) => ({
+    frame: root.dataset.frame,
+    status: root.querySelector('.cnnstep-status').textContent,
+    detail: root.querySelector('.cnnstep-detail').textContent,
+    filled: Array.from(root.querySelectorAll('td')).filter(td => td.textContent !== '').length,
+})"""
+
+
+def _step_through(v, root, settings):
+    """Step the widget through every setting (the <select>s) to its last frame; returns the states seen."""
+    states = []
+    selects = root.locator("select")
+    step = root.get_by_role("button", name="step ▶")
+    for choice in settings:
+        for index, value in enumerate(choice):
+            selects.nth(index).select_option(str(value))
+        before = root.evaluate(STEPPER_STATE)
+        assert before["frame"] == "0", before
+        step.click()
+        states.append((before, root.evaluate(STEPPER_STATE)))
+        for _ in range(60):                    # on to the last frame, where the final checks run
+            step.click()
+    return states
+
+
+@pytest.mark.parametrize("page, kind, settings", [
+    ("book/conv-layer.html", "conv", [(1, 0, 1), (2, 1, 1), (1, 2, 2), (2, 0, 2)]),
+    ("book/backprop.html", "maxpool", [("2,2",), ("3,1",)]),
+])
+def test_steppers_respond_without_console_errors(visit, page, kind, settings):
+    """The interactive convolution and max-pool routing: each step moves to a new frame and writes out its sum,
+    for every setting, and the widget's own checks against torch's numbers log no console error."""
+    v = visit(page)
+    root = v.page.locator(f'.cnnstep[data-kind="{kind}"]')
+    assert root.count() == 1, f"{page} has {root.count()} {kind} widgets"
+    for before, after in _step_through(v, root.first, settings):
+        assert after["frame"] == "1" and after["status"] != before["status"], (before, after)
+        assert "=" in after["detail"] or "+=" in after["detail"], after
+    for index, value in enumerate(settings[0]):        # back to a setting with several frames, then play
+        root.first.locator("select").nth(index).select_option(str(value))
+    root.first.get_by_role("button", name="play").click()
+    v.page.wait_for_function(f"() => document.querySelector('.cnnstep[data-kind=\"{kind}\"]').dataset.frame >= 2",
+                             timeout=5000)
+    assert not v.errors, f"console errors on {page}: {v.errors}"
