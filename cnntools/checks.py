@@ -181,6 +181,23 @@ def run_in_student_process(source, **values):
     return scope.get("result")
 
 
+_PRETEND = """
+import torch
+saved = torch.cuda.is_available, torch.backends.mps.is_available
+torch.cuda.is_available, torch.backends.mps.is_available = (lambda: cuda), (lambda: mps)
+try:
+    result = globals()[function_name]()
+finally:
+    torch.cuda.is_available, torch.backends.mps.is_available = saved
+"""
+
+
+def on_machine(function_name, cuda, mps):
+    """What the notebook's ``function_name()`` returns on a machine where CUDA and Apple's MPS are available as
+    given: torch's two availability checks are swapped out for the call, in the process where the function lives."""
+    return run_in_student_process(_PRETEND, function_name=function_name, cuda=cuda, mps=mps)
+
+
 _COUNT_LINES = """
 import sys
 
