@@ -64,9 +64,6 @@ class NotebookResult:
         notes = list(self.notices) + [f"Your cell {e.name} failed: {e.message}" for e in self.errors]
         return [t.gradescope(notebook) for t in self.tests], notes
 
-    def to_json(self):
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_json(cls, data):
         return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]],
@@ -115,7 +112,7 @@ class JobResult:
                 "stdout_visibility": "hidden"}
 
     def to_json(self):
-        return {**dataclasses.asdict(self), "notebooks": {n: nb.to_json() for n, nb in self.notebooks.items()}}
+        return dataclasses.asdict(self)  # recurses into the notebooks' and tests' dataclasses
 
     @classmethod
     def from_json(cls, data):

@@ -1,7 +1,6 @@
 """In-memory unit tests of the grader's small parts (as nbgrader tests each preprocessor): the cell kinds and hidden
 regions, the rebuilt notebook, the scope of a setup cell, the limits, and the results' forms. No sandbox, no run."""
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
