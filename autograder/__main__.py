@@ -2,6 +2,7 @@
 
     python -m autograder release [ASSIGNMENT]
     python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S] [--late RULES.yml]
+    python -m autograder feedback SUBMISSIONS --out DIR [--assignment A] [--late RULES.yml]
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
     python -m autograder collect DOWNLOAD --assignment A --out SUBMISSIONS [--layout L] [--roster CSV] [--replace]
@@ -33,6 +34,12 @@ def main(argv=None):
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
     grade.add_argument("--late", help="YAML file of each assignment's deadline and late penalty (see late.py)")
+    fb = commands.add_parser("feedback", help="grades.csv and the feedback pages again, with the grades given "
+                                              "by hand in formgrader; grades nothing")
+    fb.add_argument("submissions")
+    fb.add_argument("--out", required=True, help="the folder a grading run wrote")
+    fb.add_argument("--assignment", help="this assignment only")
+    fb.add_argument("--late", help="YAML file of each assignment's deadline and late penalty (see late.py)")
     gs = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an assignment")
     gs.add_argument("assignment")
     gs.add_argument("--out", help="where to write the zip (default: _grading/gradescope/ASSIGNMENT.zip)")
@@ -77,6 +84,9 @@ def main(argv=None):
         elif args.command == "collect":
             from .collect import collect
             collect(args.download, args.assignment, args.out, args.layout, args.roster, args.replace)
+        elif args.command == "feedback":
+            from .run import write_feedback
+            write_feedback(args.submissions, args.out, args.assignment, args.late)
         else:
             from .run import grade_all
             grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late)

@@ -15,9 +15,10 @@ def grade_id(cell):
 
 
 def kind(cell):
-    """'test' (graded, locked code), 'setup' (other locked code), 'student' (everything else) or 'text'."""
+    """'test' (graded, locked code), 'setup' (other locked code), 'student' (other code), 'written' (a markdown
+    answer graded by hand: nbgrader's manually graded answer) or 'text'."""
     if cell.cell_type != "code":
-        return "text"
+        return "written" if is_grade(cell) and is_solution(cell) else "text"
     if is_solution(cell):
         return "student"
     if is_grade(cell):

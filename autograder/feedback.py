@@ -57,16 +57,20 @@ def describe(nb, scores):
     """The facts the page and Gradescope show: TestResults (in notebook order) and CellErrors (the student's
     cells that failed, the first CAPS["errors_listed"] of them).
 
-    scores: {grade_id: (score, max_score)} from the gradebook.
+    scores: {grade_id: (score, max_score, needs_manual_grade)} from the gradebook.
     """
     tests, errors, after = [], [], None
     for cell in nb.cells:
         gid, what = grade_id(cell) or "", kind(cell)
         after = gid or after
         extra = cell.get("metadata", {}).get("autograder", {})
-        if what == "test" and gid in scores:
+        if what == "written" and gid in scores:
+            score, maximum, pending = scores[gid]
+            message = "" if pending else "You left this answer empty."  # nbgrader scores an unchanged stub 0
+            tests.append(TestResult(gid, score, maximum, False, message, written=True, pending=pending))
+        elif what == "test" and gid in scores:
             err = _error(cell)
-            score, maximum = scores[gid]
+            score, maximum, _ = scores[gid]
             message = (f"{err['ename']}: {err['evalue']}" if err and err["evalue"] else err["ename"]) if err else ""
             if err and err["ename"] == "NotImplementedError":
                 message += " (this function is not written yet: replace the raise NotImplementedError())"

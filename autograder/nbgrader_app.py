@@ -13,14 +13,19 @@ from .errors import UsageError, last_line
 from .files import digest
 
 
+def alembic_on_path():
+    """nbgrader's Gradebook runs `alembic` from PATH: the one installed beside this interpreter, venv activated or
+    not."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def nbgrader_api(root, limits=None):
     """An nbgrader API for a course rooted at `root` whose source is this repository's solutions/; with `limits`
     (a limits.Limits), set up for grading. Each call gets its own root, and so its own gradebook, which keeps
     parallel grading jobs apart."""
-    # nbgrader runs `alembic` from PATH: use the one installed beside this interpreter, venv activated or not.
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    alembic_on_path()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config

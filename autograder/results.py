@@ -25,6 +25,10 @@ class TestResult:
     stderr: str = ""             # warnings: shown, never costing points
     student_traceback: str = ""  # where it failed in the student's code
     visible_source: str = dataclasses.field(default="", repr=False)  # the test as released, for the page
+    written: bool = False        # a written answer, graded by hand (in formgrader), never by the grader
+    pending: bool = False        # a written answer nobody has graded yet: it counts 0 until then
+    by_hand: bool = False        # the score was given by a person (formgrader), not by the test
+    comment: str = ""            # the person's comment, from formgrader
 
     def gradescope(self, notebook):
         output = self.message or "passed"
@@ -51,18 +55,27 @@ class NotebookResult:
     tests: list = dataclasses.field(default_factory=list)    # of TestResult, in notebook order
     errors: list = dataclasses.field(default_factory=list)   # of CellError
     notices: list = dataclasses.field(default_factory=list)  # of str: what the grader did with the notebook
+    written_max: float = 0.0     # the points of written answers, graded by hand (part of max_score)
+    comments: dict = dataclasses.field(default_factory=dict)  # answer cell -> a person's comment (formgrader)
 
     @classmethod
-    def zero(cls, max_score, reason):
-        return cls(0.0, float(max_score), reason)
+    def zero(cls, max_score, reason, written_max=0.0):
+        return cls(0.0, float(max_score), reason, written_max=float(written_max))
+
+    @property
+    def pending(self):
+        """The written answers nobody has graded yet."""
+        return [t for t in self.tests if t.pending]
 
     def gradescope(self, notebook):
-        """(Gradescope tests, notes for the summary) of this notebook."""
+        """(Gradescope tests, notes for the summary) of this notebook: the autograded part only, since written
+        answers are graded by hand in Gradescope's own questions."""
         if self.reason or not self.tests:
-            return [{"name": notebook, "score": self.score, "max_score": self.max_score, "status": "failed",
-                     "output": self.reason or "not graded", "visibility": "visible"}], list(self.notices)
+            return [{"name": notebook, "score": 0.0, "max_score": self.max_score - self.written_max,
+                     "status": "failed", "output": self.reason or "not graded", "visibility": "visible"}], \
+                list(self.notices)
         notes = list(self.notices) + [f"Your cell {e.name} failed: {e.message}" for e in self.errors]
-        return [t.gradescope(notebook) for t in self.tests], notes
+        return [t.gradescope(notebook) for t in self.tests if not t.written], notes
 
     @classmethod
     def from_json(cls, data):
@@ -107,8 +120,9 @@ class JobResult:
             more_tests, more_notes = nb.gradescope(name)
             tests += more_tests
             notes += more_notes
-        lines = [f"{self.assignment}: {self.score:g} / {self.max_score:g}"] + notes
-        return {"score": self.score, "output": "\n".join(lines), "tests": tests, "visibility": "visible",
+        score, maximum = sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+        lines = [f"{self.assignment}: {score:g} / {maximum:g}"] + notes
+        return {"score": score, "output": "\n".join(lines), "tests": tests, "visibility": "visible",
                 "stdout_visibility": "hidden"}
 
     def to_json(self):

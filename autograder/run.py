@@ -114,6 +114,9 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
                 for a in {s["assignment"] for s in todo}}
         todo.sort(key=lambda s: -size[s["assignment"]])
         templates = {a: template_gradebook(out, a) for a in sorted({s["assignment"] for s in todo})}
+        from .gradebook import ClassGradebook
+        with ClassGradebook(out, templates) as gradebook:  # a source that no longer fits it stops the run here
+            gradebook.prepare(templates)
         for spec in todo:
             spec["template"] = str(templates[spec["assignment"]])
         check_sandbox(limits)
@@ -121,6 +124,18 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
         for spec in todo:
             spec["sandbox"] = mode()
         run_pool(ctx, todo, jobs)
+    write_grades(out, work, submissions, rules)
+    held.close()
+
+
+def write_feedback(submissions, out, only=None, late=None):
+    """`feedback`: grades.csv and the pages again, with the grades given by hand since; nothing is graded."""
+    rules = load_rules(late) if late else None
+    work, _ = find_jobs(submissions, only)
+    out = Path(out).resolve()
+    if not (out / ".results").is_dir():
+        raise UsageError(f"no grading run has written to {out}: run grade first")
+    held = lock(out)
     write_grades(out, work, submissions, rules)
     held.close()
 
@@ -201,28 +216,49 @@ def failed_result(spec, reason, log=""):
     from nbgrader.api import Gradebook
     from .feedback import write_pages  # (it imports nbgrader: not before the input is known good)
 
+    from .formgrader import forget_graded
+
     with Gradebook(f"sqlite:///{spec['template']}") as gb:
-        maxima = {nb: gb.find_notebook(nb, spec["assignment"]).max_score for nb in notebooks(spec["assignment"])}
-    result = JobResult(spec["student"], spec["assignment"], spec["key"], spec["submission_hash"],
-                       {nb: NotebookResult.zero(m, reason) for nb, m in maxima.items()}, log)
+        found = {nb: gb.find_notebook(nb, spec["assignment"]) for nb in notebooks(spec["assignment"])}
+        zeros = {name: NotebookResult.zero(nb.max_score, reason, sum(
+            c.max_score for c in nb.grade_cells if c.cell_type == "markdown")) for name, nb in found.items()}
+    result = JobResult(spec["student"], spec["assignment"], spec["key"], spec["submission_hash"], zeros, log)
+    forget_graded(spec["out"], spec["student"], spec["assignment"])
     write_pages(spec["out"], result)
     result.save(spec["out"])
     return result
 
 
 def write_grades(out, work, submissions, rules):
-    """grades.csv and the pages from the saved results, with the late-work rules (None: no rule, and grades.csv
-    without the late columns). Every page is written again, so a changed rule shows without regrading."""
+    """grades.csv and the pages from the saved results, with the grades given by hand in formgrader and the
+    late-work rules (None: no rule, and grades.csv without the late columns); the automatic grades recorded in the
+    class gradebook. Every page is written again, so a changed rule or a new hand grade shows without regrading."""
     from .feedback import write_pages
-    rows = []
-    for student, assignment, *_ in work:
-        result = JobResult.load(out, student, assignment)
-        late = None
-        if rules is not None:
-            late = NO_RULE if assignment not in rules else assess(
-                rules[assignment], read_submitted(Path(submissions) / student / assignment))
-        rows += result.rows(late)
-        write_pages(out, result, late)
+    from .formgrader import write_config
+    from .gradebook import ClassGradebook
+    rows, pending, ungraded = [], 0, 0
+    templates = {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})}
+    write_config(out)
+    with ClassGradebook(out, templates) as gradebook:
+        for student, assignment, *_ in work:
+            result = JobResult.load(out, student, assignment)
+            if result is None:  # `feedback` before `grade` has graded it
+                ungraded += 1
+                continue
+            gradebook.record(result)
+            result = gradebook.with_hand_grades(result)
+            pending += sum(len(nb.pending) for nb in result.notebooks.values())
+            late = None
+            if rules is not None:
+                late = NO_RULE if assignment not in rules else assess(
+                    rules[assignment], read_submitted(Path(submissions) / student / assignment))
+            rows += result.rows(late)
+            write_pages(out, result, late)
+    if ungraded:
+        print(f"{ungraded} submissions are not graded yet: run grade to grade them", file=sys.stderr)
+    if pending:
+        print(f"{pending} written answers await grading by hand (formgrader: see README); they count 0 until then",
+              file=sys.stderr)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(FIELDS + (LATE_FIELDS if rules is not None else []))

@@ -14,6 +14,7 @@ from pathlib import Path
 from .course import notebooks
 from .errors import last_line
 from .feedback import describe, write_pages
+from .formgrader import keep_graded
 from .limits import Limits
 from .nbgrader_app import nbgrader_api
 from .protocol import CAPS
@@ -85,8 +86,9 @@ def main(spec):
                        log=(graded.get("log") or "")[-CAPS["log"]:])
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for nb_name in notebooks(assignment):
-            maximum = float(gb.find_notebook(nb_name, assignment).max_score)
-            entry = NotebookResult.zero(maximum, reason)
+            notebook = gb.find_notebook(nb_name, assignment)
+            written = sum(c.max_score for c in notebook.grade_cells if c.cell_type == "markdown")
+            entry = NotebookResult.zero(notebook.max_score, reason, written)
             path = root / "autograded" / student / assignment / f"{nb_name}.ipynb"
             try:
                 submission = gb.find_submission_notebook(nb_name, assignment, student)
@@ -96,7 +98,8 @@ def main(spec):
                 entry.reason = reason or spec["problems"].get(nb_name) or f"{nb_name}.ipynb was not submitted"
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
-                scores = {g.name: (float(g.score or 0), float(g.max_score)) for g in submission.grades}
+                scores = {g.name: (float(g.score or 0), float(g.max_score), bool(g.needs_manual_grade))
+                          for g in submission.grades}
                 entry.score = float(submission.score or 0)
                 entry.tests, entry.errors = describe(nb, scores)
                 entry.notices = list(nb.metadata.get("autograder", {}).get("notices", []))
@@ -104,6 +107,7 @@ def main(spec):
                     entry.notices.insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
                                             f"{nb_name}.ipynb, the only notebook in the folder.")
             result.notebooks[nb_name] = entry
+    keep_graded(root, out, student, assignment)
     write_pages(out, result)  # without the late-work rule, which the run applies when it writes the grades
     result.save(out)
     if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # kept on request, to look at the graded notebook

@@ -1,4 +1,5 @@
-"""What must never reach students or readers: the lines of the solution regions and hidden tests in solutions/."""
+"""What must never reach students or readers: the lines of the solution regions, hidden tests and written answers
+(model answers and rubrics) in solutions/."""
 import re
 from html import unescape
 from pathlib import Path
@@ -19,13 +20,17 @@ def normalize(text):
 
 
 def answer_lines(min_length=24):
-    """{line: notebook} for each distinctive line found only inside solution regions and hidden tests.
+    """{line: notebook} for each distinctive line found only inside solution regions, hidden tests and written
+    answers.
 
     A line that the notebooks also show outside the markers (students see it) is public, not an answer.
     """
     inside, public = {}, []
     for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+                for raw in cell.source.splitlines():  # a written answer: the model answer and the rubric
+                    inside.setdefault(normalize(raw), path.relative_to(REPO))
             if cell.cell_type != "code":
                 continue
             secret = False

@@ -28,8 +28,9 @@ def meta(cell):
 
 
 def answers(assignment):
-    """{function: source of its solution cell}."""
-    return {meta(c)["grade_id"]: c.source for c in source_notebook(assignment).cells if meta(c).get("solution")}
+    """{function: source of its solution cell} (code answers; written ones are graded by hand)."""
+    return {meta(c)["grade_id"]: c.source for c in source_notebook(assignment).cells
+            if meta(c).get("solution") and c.cell_type == "code"}
 
 
 def run_cell(source, namespace, label):

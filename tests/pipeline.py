@@ -35,6 +35,13 @@ def solution_cell(nb, function):
     return cells[0]
 
 
+def written_points(assignment):
+    """The points of an assignment's written answers: graded by hand, so a grading run leaves them at 0."""
+    return sum(c.metadata["nbgrader"]["points"] for path in (REPO / "solutions" / assignment).glob("*.ipynb")
+               for c in nbformat.read(path, as_version=4).cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+
+
 def submit(folder, student, assignment, mistake=None, release=False):
     """Write SUBMISSIONS/<student>/<assignment>/: the solutions, the untouched release, or one mistake."""
     source = REPO / ("notebooks" if release else "solutions") / assignment

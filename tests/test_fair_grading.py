@@ -66,7 +66,8 @@ def test_solution_gets_full_marks(assignment):
 
 @pytest.mark.parametrize("assignment", NUMPY)
 def test_cases_points_are_the_cells_points(assignment):
-    points = {meta(c)["grade_id"]: meta(c)["points"] for c in source_notebook(assignment).cells if meta(c).get("grade")}
+    points = {meta(c)["grade_id"]: meta(c)["points"] for c in source_notebook(assignment).cells
+              if meta(c).get("grade") and c.cell_type == "code"}  # written answers are graded by hand
     got = {test: cases.points for test, cases in grade(assignment).items()}
     assert got == points
 

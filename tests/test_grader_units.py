@@ -24,6 +24,9 @@ def test_kinds_and_hidden_regions():
     assert kind(cell(TEST, grade=True, locked=True, grade_id="test_f", points=2)) == "test"
     assert kind(cell("import numpy as np", locked=True, grade_id="setup")) == "setup"
     assert kind(cell("scratch = 1")) == "student" and kind(new_markdown_cell("# hi")) == "text"
+    answer = new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"solution": True, "grade": True,
+                                                                          "grade_id": "written_a", "points": 2}})
+    assert kind(answer) == "written"
     assert strip_hidden(TEST) == "x = 1\ny = 2"
     assert hidden_lines(TEST) == {3}
 
@@ -148,3 +151,42 @@ def test_imports_run_one_way():
         done.add(module)
     for module in graph:
         visit(module)
+
+
+def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
+    """Automatic grades go in as nbgrader's auto_score; a person's score and comment (what formgrader writes) come
+    back into the results and survive the next record; a source whose cells changed is refused."""
+    from nbgrader.api import Gradebook
+    from autograder.gradebook import ClassGradebook, db_path
+    from autograder.nbgrader_app import template_gradebook
+
+    templates = {"dimensions": template_gradebook(tmp_path, "dimensions")}
+    tests = [TestResult("test_conv_output_size", 3.0, 4.0, False),
+             TestResult("written_fc_images", 0.0, 2.0, False, written=True, pending=True)]
+    result = JobResult("ada", "dimensions", "key", "hash", {"dimensions": NotebookResult(3.0, 19.0, tests=tests)})
+    with ClassGradebook(tmp_path, templates) as gradebook:
+        gradebook.record(result)
+        assert gradebook.with_hand_grades(result).notebooks["dimensions"].pending  # nobody graded it yet
+    with Gradebook(f"sqlite:///{db_path(tmp_path)}") as gb:
+        grade = gb.find_grade("written_fc_images", "dimensions", "dimensions", "ada")
+        assert grade.auto_score is None and grade.needs_manual_grade
+        assert gb.find_grade("test_conv_output_size", "dimensions", "dimensions", "ada").auto_score == 3
+        assert gb.find_grade("test_receptive_field", "dimensions", "dimensions", "ada").auto_score == 0  # not run
+        grade.manual_score = 1.5                                       # as formgrader saves them
+        gb.find_comment("written_fc_images", "dimensions", "dimensions", "ada").manual_comment = "Name <both>."
+        gb.db.commit()
+    with ClassGradebook(tmp_path, templates) as gradebook:
+        gradebook.record(result)                                       # a regrade
+        graded = gradebook.with_hand_grades(result).notebooks["dimensions"]
+    written = graded.tests[1]
+    assert (written.score, written.by_hand, written.pending, written.comment) == (1.5, True, False, "Name <both>.")
+    assert graded.score == 4.5 and result.notebooks["dimensions"].tests[1].score == 0  # a copy; the saved one stays
+    assert "Name &lt;both&gt;." in page("ada", "dimensions", "dimensions", graded)
+
+    changed = tmp_path / "changed.db"  # the source gains a test cell
+    changed.write_bytes(templates["dimensions"].read_bytes())
+    with Gradebook(f"sqlite:///{changed}") as template:
+        template.update_or_create_grade_cell("test_new", "dimensions", "dimensions", max_score=1, cell_type="code")
+    with ClassGradebook(tmp_path, {"dimensions": changed}) as gradebook:
+        with pytest.raises(UsageError, match="cells of dimensions/dimensions changed"):
+            gradebook.prepare(["dimensions"])

@@ -66,3 +66,22 @@ def test_only_cells_that_call_a_stub_may_raise():
     ])
     tag_stub_callers(nb)
     assert [c.metadata.get("tags", []) for c in nb.cells] == [[], [RAISES], []]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_written_questions_carry_a_rubric_that_the_release_blanks(path):
+    """1-3 written questions an assignment: a locked question cell that states the points, then the answer cell
+    (graded by hand) whose source holds the model answer and the rubric; students get an empty answer cell."""
+    cells = nbformat.read(path, as_version=4).cells
+    released = {c.metadata["nbgrader"]["grade_id"]: c for c in nbformat.read(
+        REPO / "notebooks" / path.parent.name / path.name, as_version=4).cells if "nbgrader" in c.metadata}
+    written = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+               and c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")]
+    assert 1 <= len(written) <= 3, path
+    for i in written:
+        meta, question = cells[i].metadata["nbgrader"], cells[i - 1]
+        points = meta["points"]
+        assert question.cell_type == "markdown" and question.metadata["nbgrader"]["locked"], meta["grade_id"]
+        assert f"({points} points)" in question.source and f"**Rubric ({points} points).**" in cells[i].source
+        assert "**Model answer.**" in cells[i].source
+        assert released[meta["grade_id"]].source == "YOUR ANSWER HERE"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline import REPO, autograder, mistakes, submit
+from pipeline import REPO, autograder, mistakes, submit, written_points
 from processes import new_run, processes_of
 
 ASSIGNMENT = "dimensions"
@@ -82,7 +82,7 @@ def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path
     assert not (out / "grades.csv").exists()  # no CSV of a run that did not finish, not even a partial one
     for student in finished:  # every file that is there is whole
         result = json.loads((results / f"{student}.json").read_text())
-        assert result["notebooks"][ASSIGNMENT]["max_score"] == 14
+        assert result["notebooks"][ASSIGNMENT]["max_score"] == 14 + written_points(ASSIGNMENT)
         page = out / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert page.read_text().rstrip().endswith("</html>"), page
     deadline = time.monotonic() + 30
