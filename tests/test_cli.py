@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from pipeline import autograder, read_grades, submit
+from pipeline import autograder, read_grades, submit, written_points
 
 
 @pytest.fixture
@@ -51,8 +51,9 @@ def test_a_students_broken_folders_cost_that_student_only(subs, tmp_path):
     run = autograder("grade", subs, "--out", out, "--assignment", "dimensions")
     assert run.returncode == 0, run.stderr
     grades = read_grades(out / "grades.csv")
-    assert grades == {("alice", "dimensions", "dimensions"): (0, 14), ("bob", "dimensions", "dimensions"): (0, 14),
-                      ("carol", "dimensions", "dimensions"): (0, 14)}
+    full = 14 + written_points("dimensions")
+    assert grades == {("alice", "dimensions", "dimensions"): (0, full), ("bob", "dimensions", "dimensions"): (0, full),
+                      ("carol", "dimensions", "dimensions"): (0, full)}
     assert "passed over: alice/nope: not an assignment" in run.stderr
     assert "bob/dimensions: dimensions.ipynb is not a valid notebook" in run.stderr
     assert "carol/dimensions: no notebook" in run.stderr
@@ -60,7 +61,7 @@ def test_a_students_broken_folders_cost_that_student_only(subs, tmp_path):
     assert "not a valid notebook" in page
     assert "no notebook in dimensions/" in (out / "feedback" / "carol" / "dimensions" / "dimensions.html").read_text()
     run = autograder("grade", subs, "--out", out)  # bob's forward, unharmed by his broken dimensions
-    assert read_grades(out / "grades.csv")[("bob", "forward", "forward")] == (11, 11), run.stderr
+    assert read_grades(out / "grades.csv")[("bob", "forward", "forward")] == (11, 11 + written_points("forward")), run.stderr
 
 
 @pytest.mark.parametrize("option", [["--jobs", "0"], ["--timeout", "-1"], ["--jobs", "two"]])

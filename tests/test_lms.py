@@ -11,7 +11,7 @@ from autograder.errors import UsageError
 from autograder.late import Rule, assess, load_rules
 from autograder.lms import parse_name
 from autograder.submissions import as_student_id
-from pipeline import REPO, autograder, read_grades
+from pipeline import REPO, autograder, read_grades, written_points
 
 ASSIGNMENT = "dimensions"
 NOTEBOOK = (REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes()
@@ -78,13 +78,13 @@ def test_canvas_download_collected_graded_late_and_exported(download, roster, tm
     assert (rows["bob"]["score"], rows["bob"]["days_late"], rows["bob"]["late_penalty"],
             rows["bob"]["final_score"]) == ("14", "2", "2.8", "11.2")
     page = (out / "feedback" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
-    assert "2 days after the deadline" in page and "20% of the score is taken off" in page and "11.2 / 14" in page
+    assert "2 days after the deadline" in page and "20% of the score is taken off" in page and f"11.2 / {14 + written_points(ASSIGNMENT)}" in page
     assert "2 days" not in (out / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
 
     late.write_text(f"{ASSIGNMENT}:\n  deadline: 2026-12-01T23:59\n  penalty: 10%/day\n  zero_after: 1\n")
     run = autograder("grade", subs, "--out", out, "--late", late)  # a new rule: nothing regraded
     assert run.returncode == 0 and "grading 0 of 2" in run.stderr, run.stderr
-    assert read_grades(out / "grades.csv")[("bob", ASSIGNMENT, ASSIGNMENT)] == (14, 14)  # the raw score is kept
+    assert read_grades(out / "grades.csv")[("bob", ASSIGNMENT, ASSIGNMENT)] == (14, 14 + written_points(ASSIGNMENT))  # raw score
     with open(out / "grades.csv", newline="") as f:
         assert {r["student"]: r["final_score"] for r in csv.DictReader(f)} == {"alice": "14", "bob": "0"}
     assert "more than 1 days late" in (out / "feedback" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
@@ -92,7 +92,7 @@ def test_canvas_download_collected_graded_late_and_exported(download, roster, tm
     run = autograder("export-canvas", out, "--roster", roster, "--assignment", ASSIGNMENT, "--column", "Dims (77)")
     assert run.returncode == 0, run.stderr
     assert (out / f"canvas-{ASSIGNMENT}.csv").read_text().splitlines() == [
-        "Student,ID,SIS User ID,SIS Login ID,Section,Dims (77)", "    Points Possible,,,,,14",
+        "Student,ID,SIS User ID,SIS Login ID,Section,Dims (77)", f"    Points Possible,,,,,{14 + written_points(ASSIGNMENT)}",
         "Alice Smith,101,S1,alice,A,14", "Bob Jones,102,S2,bob,A,0", "Carol Wu,103,S3,carol,B,"]
 
 

@@ -32,6 +32,19 @@ def sequential(subs, tmp_path_factory):
     return (out / "grades.csv").read_text()
 
 
+def differing(out, sequential):
+    """What the grader said of each submission graded otherwise than in the sequential run."""
+    want = {line.split(",")[0]: line for line in sequential.splitlines()[1:]}
+    got = {line.split(",")[0]: line for line in (out / "grades.csv").read_text().splitlines()[1:]}
+    said = {}
+    for student in sorted(s for s in want if want[s] != got.get(s)):
+        result = json.loads((out / ".results" / ASSIGNMENT / f"{student}.json").read_text())
+        entry = result["notebooks"][ASSIGNMENT]
+        said[student] = {"reason": entry["reason"], "errors": entry["errors"], "log": result["log"][-3000:],
+                         "failed": [t for t in entry["tests"] if t["score"] != t["max_score"] and not t["written"]]}
+    return json.dumps(said, indent=1)
+
+
 def count(subs):
     return len(list(subs.iterdir()))
 
@@ -39,7 +52,8 @@ def count(subs):
 def test_sequential_grades_are_plausible(subs, sequential):
     rows = sequential.splitlines()
     assert rows[0] == "student,assignment,notebook,score,max_score" and len(rows) == count(subs) + 1
-    assert f"solution,{ASSIGNMENT},{ASSIGNMENT},14,14" in rows and f"release,{ASSIGNMENT},{ASSIGNMENT},0,14" in rows
+    full = 14 + written_points(ASSIGNMENT)  # the written answers wait for a person
+    assert f"solution,{ASSIGNMENT},{ASSIGNMENT},14,{full}" in rows and f"release,{ASSIGNMENT},{ASSIGNMENT},0,{full}" in rows
 
 
 def test_parallel_run_gives_the_sequential_grades_and_regrades_only_changes(subs, sequential, tmp_path):
@@ -47,7 +61,7 @@ def test_parallel_run_gives_the_sequential_grades_and_regrades_only_changes(subs
     subprocess.run(["cp", "-r", str(subs), str(copy)], check=True)
     run = autograder("grade", copy, "--out", out, "--jobs", 2)
     assert run.returncode == 0, run.stderr
-    assert (out / "grades.csv").read_text() == sequential
+    assert (out / "grades.csv").read_text() == sequential, differing(out, sequential)
     assert "ETA" in run.stderr
     submit(tmp_path / "fresh", "release", ASSIGNMENT)  # the solution, handed in again as the release student's
     notebook = f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
@@ -55,7 +69,8 @@ def test_parallel_run_gives_the_sequential_grades_and_regrades_only_changes(subs
     run = autograder("grade", copy, "--out", out, "--jobs", 2)
     assert run.returncode == 0, run.stderr
     assert f"grading 1 of {count(subs)} submissions" in run.stderr
-    assert f"release,{ASSIGNMENT},{ASSIGNMENT},14,14" in (out / "grades.csv").read_text().splitlines()
+    assert f"release,{ASSIGNMENT},{ASSIGNMENT},14,{14 + written_points(ASSIGNMENT)}" in (
+        out / "grades.csv").read_text().splitlines()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
