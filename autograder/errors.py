@@ -41,3 +41,9 @@ class StudentError(Exception):
 
 class SandboxUnavailable(Exception):
     """bubblewrap is missing or cannot create a sandbox on this machine."""
+
+
+class GraderFault(BaseException):
+    """The grader failed on a submission through no doing of the student's (a sandbox that would not start before any
+    of the student's code ran, nbgrader grading nothing): the grading process stops, and the run grades the submission
+    once more before it records the failure. A BaseException, so that nbgrader does not report it as the notebook's."""

@@ -27,7 +27,7 @@ from .cells import grade_id, hidden_lines, kind
 from .course import SOURCE
 from .limits import Limits
 from .protocol import CAPS, BoundedText, with_cut_note
-from .errors import GradingStopped, NotSupported, SandboxDied, SandboxTimeout
+from .errors import GraderFault, GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable
 from .sandbox import Sandbox
 
 MAX_RESTARTS = 5        # restarts of the student's process per notebook (after a crash or a timeout)
@@ -344,6 +344,8 @@ class SandboxExecute(NbGraderPreprocessor):
                     cell.execution_count = index + 1
                     cell.metadata.pop("autograder", None)
                     session.run(cell, index)
+        except SandboxUnavailable as err:  # it starts before any of the student's code runs: never theirs
+            raise GraderFault(str(err)) from None
         finally:
             session.close()
         nb.metadata.setdefault("autograder", {}).setdefault("notices", []).extend(session.notices)

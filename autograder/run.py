@@ -149,34 +149,43 @@ def run_pool(ctx, todo, jobs):
     started = time.monotonic()
 
     def grade_one(spec):
-        """Grade one submission in a forked process, bounded in time; always returns a result."""
+        """Grade one submission in a forked process, bounded in time; always returns a result. A grading process
+        that failed (errors.GraderFault, or it died) is tried once more: not a timeout, which the student may cause."""
         limit = len(notebooks(spec["assignment"])) * Limits.from_json(spec["limits"]).notebook_timeout + 120
-        proc = ctx.Process(target=_run_worker, args=(spec,), name=f"grade {spec['student']}")
-        with guard:
-            if stopping.is_set():
-                return None
-            proc.start()
-            running.add(proc)
-        proc.join(limit)
-        reason = None
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-            reason = f"grading took longer than {limit} s and was stopped"
-        elif proc.exitcode != 0:
-            reason = f"the grader stopped with status {proc.exitcode}"
-        with guard:
-            running.discard(proc)
-            if stopping.is_set():  # killed by us, because the run is being stopped: not the student's fault
-                return None
-        log = Path(spec["log"])
-        result = JobResult.load(spec["out"], spec["student"], spec["assignment"])
-        if reason or not result or (result.key, result.submission_hash) != (spec["key"], spec["submission_hash"]):
+        for attempt in (1, 2):
+            proc = ctx.Process(target=_run_worker, args=(spec,), name=f"grade {spec['student']}")
+            with guard:
+                if stopping.is_set():
+                    return None
+                proc.start()
+                running.add(proc)
+            proc.join(limit)
+            reason, timed_out = None, proc.is_alive()
+            if timed_out:
+                proc.kill()
+                proc.join()
+                reason = f"grading took longer than {limit} s and was stopped"
+            elif proc.exitcode != 0:
+                reason = f"the grader stopped with status {proc.exitcode}"
+            with guard:
+                running.discard(proc)
+                if stopping.is_set():  # killed by us, because the run is being stopped: not the student's fault
+                    return None
+            log = Path(spec["log"])
+            result = JobResult.load(spec["out"], spec["student"], spec["assignment"])
+            if not reason and result and (result.key, result.submission_hash) == (spec["key"], spec["submission_hash"]):
+                log.unlink(missing_ok=True)
+                return result
+            reason = reason or "the grader wrote no result"
+            if attempt == 1 and not timed_out:
+                kept = log.with_suffix(".first.log")
+                if log.exists():
+                    log.replace(kept)
+                tqdm.write(f"{spec['student']}/{spec['assignment']}: {reason}; grading it once more "
+                           f"(the first try's log: {kept})", file=sys.stderr)
+                continue
             tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-            result = failed_result(spec, reason or "the grader wrote no result", tail)
-        else:
-            log.unlink(missing_ok=True)
-        return result
+            return failed_result(spec, reason, tail)
 
     pool = ThreadPoolExecutor(max_workers=jobs)
     # a line per graded submission (what a log keeps), and on a terminal a bar below them

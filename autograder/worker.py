@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .course import notebooks
-from .errors import last_line
+from .errors import GraderFault, last_line
 from .feedback import describe, write_pages
 from .formgrader import keep_graded
 from .limits import Limits
@@ -96,6 +96,8 @@ def main(spec):
                 submission = None
             if nb_name not in spec["notebooks"]:
                 entry.reason = reason or spec["problems"].get(nb_name) or f"{nb_name}.ipynb was not submitted"
+            elif not reason and (submission is None or not path.exists()):
+                raise GraderFault(f"nbgrader reported success but graded no {nb_name}.ipynb")
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
                 scores = {g.name: (float(g.score or 0), float(g.max_score), bool(g.needs_manual_grade))

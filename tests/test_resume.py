@@ -108,4 +108,4 @@ def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path
     rerun = autograder("grade", subs, "--out", out, "--jobs", 2)
     assert rerun.returncode == 0, rerun.stderr
     assert f"grading {count(subs) - len(finished)} of {count(subs)} submissions" in rerun.stderr
-    assert (out / "grades.csv").read_text() == sequential
+    assert (out / "grades.csv").read_text() == sequential, differing(out, sequential)
