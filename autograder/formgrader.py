@@ -23,7 +23,9 @@ import os
 
 c = get_config()  # noqa: F821 (injected by nbgrader)
 c.CourseDirectory.root = {root!r}
-os.makedirs(os.path.join(c.CourseDirectory.root, "nbgrader"), exist_ok=True)
+# nbgrader's exchange (its release/collect by shared folder) is not used: a folder of its own keeps formgrader quiet
+c.Exchange.root = os.path.join(c.CourseDirectory.root, "nbgrader", "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 c.CourseDirectory.source_directory = {source!r}
 c.CourseDirectory.db_url = {db!r}
 c.CourseDirectory.release_directory = "nbgrader/release"
