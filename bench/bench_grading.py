@@ -16,6 +16,7 @@ Where a job's time goes (cProfile of one backprop job, 2.4 s): 1.3 s the student
 and imports included), 0.6 s the tests' 304 calls of the student's function across the sandbox boundary (a
 numerical gradient), 0.4 s nbgrader (converters, metadata validation, sqlite); a run starts with 2.5 s of imports
 (torch, nbgrader) in the server that forks the jobs and ends with 0.8 s writing the gradebook, pages and CSV.
+The mix of all four, 40 submissions, the same day: 238.3 s against 86.6 s, 2.75x, the same grades for all 40.
 """
 import argparse
 import os
