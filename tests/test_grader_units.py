@@ -190,3 +190,40 @@ def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
     with ClassGradebook(tmp_path, {"dimensions": changed}) as gradebook:
         with pytest.raises(UsageError, match="cells of dimensions/dimensions changed"):
             gradebook.prepare(["dimensions"])
+
+
+def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
+    """A job whose process died (a GraderFault, say) is graded again, its first log kept; the second result counts."""
+    from pathlib import Path
+    from autograder.run import run_pool
+
+    spec = {"student": "ada", "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
+            "out": str(tmp_path), "key": "k", "submission_hash": "h", "log": str(tmp_path / "ada.log")}
+    tries = []
+
+    class Process:  # what the fork server would start: the first try dies, the second writes its result
+        def __init__(self, target, args, name):
+            self.exitcode = None
+
+        def start(self):
+            tries.append(len(tries) + 1)
+            Path(spec["log"]).write_text(f"try {tries[-1]}")
+            if tries[-1] == 2:
+                JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(tmp_path)
+            self.exitcode = 1 if tries[-1] == 1 else 0
+
+        def join(self, timeout=None):
+            pass
+
+        def is_alive(self):
+            return False
+
+    class Context:
+        pass
+    Context.Process = Process
+
+    run_pool(Context(), [spec], 1)
+    assert tries == [1, 2] and (tmp_path / "ada.first.log").read_text() == "try 1"
+    assert not (tmp_path / "ada.log").exists()  # the second try's log goes with its success
+    err = capsys.readouterr().err
+    assert "ada/dimensions: the grader stopped with status 1; grading it once more" in err and "3/19" in err
