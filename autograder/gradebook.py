@@ -121,8 +121,6 @@ class ClassGradebook:
                 test.by_hand, test.pending = True, False
                 test.passed = test.score >= test.max_score
             found.comments = {c.name: c.manual_comment for c in notebook.comments if c.manual_comment}
-            for test in found.tests:
-                test.comment = found.comments.get(test.name, "")
             if found.tests:
                 found.score = sum(t.score for t in found.tests)
         return result

@@ -51,6 +51,11 @@ def nbgrader_api(root, limits=None):
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
+def written_points(notebook):
+    """The points of an nbgrader Notebook's written answers (markdown grade cells), graded by hand."""
+    return sum(c.max_score for c in notebook.grade_cells if c.cell_type == "markdown")
+
+
 def template_gradebook(out, assignment):
     """A gradebook that knows the assignment's cells and hidden tests; each job grades on a copy of it.
 

@@ -27,7 +27,7 @@ from .errors import UsageError, first_line
 from .files import digest, write_atomic
 from .late import Late, assess, load_rules
 from .limits import Limits
-from .nbgrader_app import template_gradebook
+from .nbgrader_app import template_gradebook, written_points
 from .results import JobResult, NotebookResult
 from .submissions import find_jobs, read_submitted
 
@@ -224,13 +224,11 @@ def failed_result(spec, reason, log=""):
     """Zero for every notebook, with the reason on the feedback page; the run goes on."""
     from nbgrader.api import Gradebook
     from .feedback import write_pages  # (it imports nbgrader: not before the input is known good)
-
     from .formgrader import forget_graded
 
     with Gradebook(f"sqlite:///{spec['template']}") as gb:
         found = {nb: gb.find_notebook(nb, spec["assignment"]) for nb in notebooks(spec["assignment"])}
-        zeros = {name: NotebookResult.zero(nb.max_score, reason, sum(
-            c.max_score for c in nb.grade_cells if c.cell_type == "markdown")) for name, nb in found.items()}
+        zeros = {name: NotebookResult.zero(nb.max_score, reason, written_points(nb)) for name, nb in found.items()}
     result = JobResult(spec["student"], spec["assignment"], spec["key"], spec["submission_hash"], zeros, log)
     forget_graded(spec["out"], spec["student"], spec["assignment"])
     write_pages(spec["out"], result)

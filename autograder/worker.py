@@ -16,7 +16,7 @@ from .errors import GraderFault, last_line
 from .feedback import describe, write_pages
 from .formgrader import keep_graded
 from .limits import Limits
-from .nbgrader_app import nbgrader_api
+from .nbgrader_app import nbgrader_api, written_points
 from .protocol import CAPS
 from .results import JobResult, NotebookResult
 
@@ -87,8 +87,7 @@ def main(spec):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for nb_name in notebooks(assignment):
             notebook = gb.find_notebook(nb_name, assignment)
-            written = sum(c.max_score for c in notebook.grade_cells if c.cell_type == "markdown")
-            entry = NotebookResult.zero(notebook.max_score, reason, written)
+            entry = NotebookResult.zero(notebook.max_score, reason, written_points(notebook))
             path = root / "autograded" / student / assignment / f"{nb_name}.ipynb"
             try:
                 submission = gb.find_submission_notebook(nb_name, assignment, student)
