@@ -43,9 +43,9 @@ def nbgrader_api(root, limits=None):
         config.Autograde.sanitize_preprocessors = [Rebuild, pp.ClearOutput, pp.DeduplicateIds,
                                                    pp.OverwriteKernelspec, pp.OverwriteCells, pp.CheckCellMetadata]
         config.OverwriteCells.add_missing_cells = True
-        # no LimitOutput: every output is already capped where it is made (protocol.CAPS)
-        config.Autograde.autograde_preprocessors = [SandboxExecute, pp.SaveAutoGrades, pp.AssignLatePenalties,
-                                                    pp.CheckCellMetadata]
+        # no LimitOutput: every output is already capped where it is made (protocol.CAPS); no second
+        # CheckCellMetadata: the metadata was checked above, and grading writes none of nbgrader's
+        config.Autograde.autograde_preprocessors = [SandboxExecute, pp.SaveAutoGrades, pp.AssignLatePenalties]
         config.SandboxExecute.limits = limits.to_json()
     config.Application.log_level = "WARNING"
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

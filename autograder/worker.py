@@ -34,6 +34,8 @@ def preload():
     from . import execute  # noqa: F401
     try:
         import torch  # noqa: F401
+        # imported by the first backward() (0.3 s, sympy): once here, not in every job that checks a gradient
+        import torch.fx.experimental.symbolic_shapes  # noqa: F401
         import cnntools.checks  # noqa: F401
     except ImportError:
         pass
