@@ -19,6 +19,13 @@ def notebooks(assignment):
     return sorted(p.stem for p in (SOURCE / assignment).glob("*.ipynb"))
 
 
+def assignment_files(assignment):
+    """(path, name) of the files beside an assignment's notebooks (data, helpers): its students' code sees them."""
+    folder = SOURCE / assignment
+    return [(p, p.name) for p in sorted(folder.iterdir())
+            if not p.name.startswith(".") and p.suffix != ".ipynb" and p.name != "__pycache__"]
+
+
 def check_assignment(name):
     if name not in assignments():
         raise UsageError(f"unknown assignment '{name}' (known: {', '.join(assignments())})")

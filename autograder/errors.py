@@ -1,5 +1,8 @@
 """What can go wrong, by whose doing: the operator's (UsageError), the grader's stopping a test (GradingStopped and its
 kinds), the student's own exceptions; and errors in one line."""
+import os
+import sys
+
 
 
 class UsageError(Exception):
@@ -45,5 +48,14 @@ class SandboxUnavailable(Exception):
 
 class GraderFault(BaseException):
     """The grader failed on a submission through no doing of the student's (a sandbox that would not start before any
-    of the student's code ran, nbgrader grading nothing): the grading process stops, and the run grades the submission
-    once more before it records the failure. A BaseException, so that nbgrader does not report it as the notebook's."""
+    of the student's code ran, a sandbox that stopped under it because the run was stopped, nbgrader grading nothing):
+    the grading process stops (``stop_process``) without a result, and the run grades the submission once more before
+    it records the failure. A BaseException, so that no test's ``except Exception`` takes it for its own."""
+    EXIT = 3  # the grading process's exit status when one stopped it
+
+
+def stop_process(fault):
+    """End this grading process over a GraderFault, at once: nbgrader reports any exception as the notebook's own
+    failure, which would be graded 0."""
+    print(f"autograder: {fault}", file=sys.stderr, flush=True)
+    os._exit(GraderFault.EXIT)

@@ -16,7 +16,7 @@ import symtable
 import time
 
 from nbformat.v4 import new_output
-from traitlets import Dict
+from traitlets import Any, Dict
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -24,10 +24,11 @@ from cnntools import checks
 from cnntools.grading import Cases
 
 from .cells import grade_id, hidden_lines, kind
-from .course import SOURCE
+from .course import assignment_files
 from .limits import Limits
 from .protocol import CAPS, BoundedText, with_cut_note
-from .errors import GraderFault, GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable
+from .errors import (GraderFault, GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable,
+                     stop_process)
 from .sandbox import Sandbox
 
 MAX_RESTARTS = 5        # restarts of the student's process per notebook (after a crash or a timeout)
@@ -91,8 +92,8 @@ class Session:
     """One notebook's run: the student's process (restarted, and the student's cells replayed, after a crash or a
     timeout) and the trusted namespace."""
 
-    def __init__(self, files, limits):
-        self.sandbox = Sandbox(files, limits)
+    def __init__(self, files, limits, zygote=None):
+        self.sandbox = Sandbox(files, limits, zygote=zygote)
         self.cell_timeout = limits.timeout
         self.end = time.monotonic() + limits.notebook_timeout
         self.notebook_timeout = limits.notebook_timeout
@@ -219,7 +220,7 @@ class Session:
                 exec(code, self.trusted)
                 if last is not None:
                     value = eval(last, self.trusted)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, GraderFault):
             raise
         except BaseException as exc:  # the test failed (or was stopped): it scores zero
             error = exc
@@ -324,19 +325,24 @@ class Session:
         cell.outputs.append(new_output("execute_result", {"text/plain": text}))
 
     def close(self):
-        self.sandbox.kill()
+        self.sandbox.close()
 
 
 class SandboxExecute(NbGraderPreprocessor):
     """nbgrader's Execute, replaced: see the module docstring."""
 
     limits = Dict(help="the run's limits.Limits, as JSON").tag(config=True)
+    zygote = Any(None, allow_none=True, help="a warm zygote.Zygote the run lent this job").tag(config=True)
 
     def preprocess(self, nb, resources):
-        folder = SOURCE / resources["nbgrader"]["assignment"]
-        files = [(p, p.name) for p in sorted(folder.iterdir())
-                 if not p.name.startswith(".") and p.suffix != ".ipynb" and p.name != "__pycache__"]
-        session = Session(files, Limits.from_json(self.limits))
+        try:
+            return self._preprocess(nb, resources)
+        except GraderFault as fault:
+            stop_process(fault)
+
+    def _preprocess(self, nb, resources):
+        session = Session(assignment_files(resources["nbgrader"]["assignment"]), Limits.from_json(self.limits),
+                          self.zygote)
         try:
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":

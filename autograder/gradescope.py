@@ -41,7 +41,7 @@ RUN = """#!/usr/bin/env bash
 # Gradescope runs this for each submission; it writes $ROOT/results/results.json whatever happens.
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-{venv}/bin/python}}"
-# Students' code runs in bubblewrap where the container allows it, else as uid 65534 (see autograder/sandbox.py);
+# Students' code runs in bubblewrap where the container allows it, else as uid 65534 (see autograder/zygote.py);
 # then only file permissions keep it from the course's files: make them root's alone.
 export AUTOGRADER_SANDBOX="${{AUTOGRADER_SANDBOX:-auto}}"
 chmod 0700 "$ROOT/source/solutions" "$ROOT/source/_grading" 2>/dev/null

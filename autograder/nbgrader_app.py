@@ -21,10 +21,10 @@ def alembic_on_path():
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-def nbgrader_api(root, limits=None):
+def nbgrader_api(root, limits=None, zygote=None):
     """An nbgrader API for a course rooted at `root` whose source is this repository's solutions/; with `limits`
-    (a limits.Limits), set up for grading. Each call gets its own root, and so its own gradebook, which keeps
-    parallel grading jobs apart."""
+    (a limits.Limits), set up for grading, with the warm `zygote` if the run lent one. Each call gets its own root,
+    and so its own gradebook, which keeps parallel grading jobs apart."""
     alembic_on_path()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -47,6 +47,7 @@ def nbgrader_api(root, limits=None):
         # CheckCellMetadata: the metadata was checked above, and grading writes none of nbgrader's
         config.Autograde.autograde_preprocessors = [SandboxExecute, pp.SaveAutoGrades, pp.AssignLatePenalties]
         config.SandboxExecute.limits = limits.to_json()
+        config.SandboxExecute.zygote = zygote
     config.Application.log_level = "WARNING"
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 

@@ -18,12 +18,13 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .course import ROOT, SOURCE, notebooks
-from .errors import UsageError, first_line
+from .course import ROOT, SOURCE, assignment_files, notebooks
+from .errors import GraderFault, UsageError, first_line, last_line
 from .files import digest, write_atomic
 from .late import Late, assess, load_rules
 from .limits import Limits
@@ -52,7 +53,7 @@ def check_sandbox(limits):
     except (SandboxUnavailable, OSError) as err:
         raise UsageError(f"cannot start the sandbox for students' code: {first_line(err)}") from None
     finally:
-        box.kill()
+        box.close()
 
 
 def lock(out):
@@ -120,10 +121,16 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
         for spec in todo:
             spec["template"] = str(templates[spec["assignment"]])
         check_sandbox(limits)
-        from .sandbox import mode
+        from .zygote import Pool, mode
         for spec in todo:
             spec["sandbox"] = mode()
-        run_pool(ctx, todo, jobs)
+        # warm zygotes where each has a pid namespace of its own (bubblewrap): see zygote.py
+        zygotes = Pool(limits) if mode() == "bwrap" else None
+        try:
+            run_pool(ctx, todo, jobs, zygotes)
+        finally:
+            if zygotes:
+                zygotes.close()
     write_grades(out, work, submissions, rules)
     held.close()
 
@@ -144,7 +151,9 @@ def _key(source, grader, limits):
     return f"{source[:24]}-{grader[:24]}-" + json.dumps(limits.key(), sort_keys=True)
 
 
-def run_pool(ctx, todo, jobs):
+def run_pool(ctx, todo, jobs, zygotes=None):
+    """Grade each spec of `todo` in a process of its own, `jobs` at a time, each lent a warm zygote of `zygotes`
+    (a zygote.Pool) if given."""
     running, guard, stopping = set(), threading.Lock(), threading.Event()
     started = time.monotonic()
 
@@ -153,18 +162,24 @@ def run_pool(ctx, todo, jobs):
         that failed (errors.GraderFault, or it died) is tried once more: not a timeout, which the student may cause."""
         limit = len(notebooks(spec["assignment"])) * Limits.from_json(spec["limits"]).notebook_timeout + 120
         for attempt in (1, 2):
-            proc = ctx.Process(target=_run_worker, args=(spec,), name=f"grade {spec['student']}")
-            with guard:
-                if stopping.is_set():
-                    return None
-                proc.start()
-                running.add(proc)
-            proc.join(limit)
-            reason, timed_out = None, proc.is_alive()
+            with zygotes.lend(assignment_files(spec["assignment"])) if zygotes else nullcontext() as zygote:
+                proc = ctx.Process(target=_run_worker, args=(spec, zygote), name=f"grade {spec['student']}")
+                with guard:
+                    if stopping.is_set():
+                        return None
+                    proc.start()
+                    running.add(proc)
+                proc.join(limit)
+                timed_out = proc.is_alive()
+                if timed_out:  # stopped before its zygote is reset and lent again
+                    proc.kill()
+                    proc.join()
+            reason = None
             if timed_out:
-                proc.kill()
-                proc.join()
                 reason = f"grading took longer than {limit} s and was stopped"
+            elif proc.exitcode == GraderFault.EXIT:  # its log ends with why
+                why = last_line({"log": _read(spec["log"]) or "no log"}).removeprefix("autograder: ")
+                reason = f"the grader failed on it: {why}"
             elif proc.exitcode != 0:
                 reason = f"the grader stopped with status {proc.exitcode}"
             with guard:
@@ -184,8 +199,7 @@ def run_pool(ctx, todo, jobs):
                 tqdm.write(f"{spec['student']}/{spec['assignment']}: {reason}; grading it once more "
                            f"(the first try's log: {kept})", file=sys.stderr)
                 continue
-            tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-            return failed_result(spec, reason, tail)
+            return failed_result(spec, reason, _read(log)[-4000:])
 
     pool = ThreadPoolExecutor(max_workers=jobs)
     # a line per graded submission (what a log keeps), and on a terminal a bar below them
@@ -215,9 +229,14 @@ def run_pool(ctx, todo, jobs):
     pool.shutdown()
 
 
-def _run_worker(spec):
+def _read(path):
+    path = Path(path)
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _run_worker(spec, zygote):
     from .worker import run
-    run(spec)
+    run(spec, zygote)
 
 
 def failed_result(spec, reason, log=""):

@@ -1,18 +1,30 @@
-"""The program that runs a student's code, inside the sandbox: ``python sandbox_main.py IN_FD OUT_FD [UID GID]``.
+"""The program that runs students' code, inside the sandbox: ``python sandbox_main.py CONTROL_FD [UID GID]``.
 
-It executes the cells it is sent in one namespace and answers the trusted grader's requests for the student's
-values (see protocol.py). Everything here is within the student's reach (their code runs in this process and may
-rewrite it); the grader relies on nothing this program says except as the student's answer. Started as root (the
-sandbox of a grader running as root), it first becomes UID/GID with no capabilities.
+Started as root (the sandbox of a grader running as root), it first becomes UID/GID with no capabilities. It is the
+*zygote* (see zygote.py): it imports the modules named in AUTOGRADER_PRELOAD, then, for each request on the control
+socket, kills whatever earlier student processes left running, empties the folders in AUTOGRADER_CLEAN, and forks a
+student process on the pipes the request carries. The zygote never runs a student's code.
+
+A student process executes the cells it is sent in one namespace and answers the trusted grader's requests for the
+student's values (see protocol.py). Everything in it is within the student's reach (their code runs in that process
+and may rewrite it); the grader relies on nothing it says except as the student's answer.
 """
 import ast
 import builtins
+import ctypes
 import faulthandler
+import importlib
+import json
 import linecache
 import os
+import select
+import signal
+import socket
 import sys
+import time
 import traceback
 
+import procs
 import protocol
 
 CAPS = protocol.CAPS  # what is sent of the student's output and errors: no more than the grader keeps
@@ -240,17 +252,18 @@ def serve(request, call, blobs):
     raise protocol.ProtocolError(f"unknown request {op!r}")
 
 
-def main():
-    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
-    if len(sys.argv) > 4 and os.getuid() == 0:  # a grader running as root: become nobody for good
-        os.setgroups([])
-        os.setgid(int(sys.argv[4]))
-        os.setuid(int(sys.argv[3]))
-        try:  # changing user cleared the parent-death signal: die with the grader again
-            import ctypes
-            ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)
-        except Exception:
-            pass
+def prctl(option, value):
+    try:
+        return ctypes.CDLL(None).prctl(option, value, 0, 0, 0)
+    except Exception:
+        return -1
+
+
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+
+
+def student_process(fd_in, fd_out):
+    """Serve the grader's requests until it closes the pipe."""
     faulthandler.enable(file=sys.__stderr__)
     sys.stdin = open(os.devnull)
     out, err = protocol.BoundedText(CAPS["output"]), protocol.BoundedText(CAPS["output"])
@@ -289,6 +302,161 @@ def main():
             reply = {"ok": False, "error": error_info(exc), "out": reply["out"], "err": reply["err"],
                      "out_dropped": reply["out_dropped"], "err_dropped": reply["err_dropped"]}
             protocol.write_frame(fd_out, reply)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The zygote
+
+def reap(exited):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        exited[pid] = os.waitstatus_to_exitcode(status)
+
+
+def kill_students(exited):
+    """SIGKILL every process under the zygote (orphans come to it: it is their subreaper) until none is left."""
+    me = os.getpid()
+    for _ in range(1000):
+        left = [p for p in procs.descendants(me, zombies=False) if p != me]
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
+        reap(exited)
+    reap(exited)
+
+
+def empty(folder):
+    """Remove what the last student left in `folder`, never crossing into another file system (the read-only binds
+    of the course's files stay, and the folders bubblewrap made on the way down to them, which are not ours)."""
+    try:
+        dev = os.lstat(folder).st_dev
+    except OSError:
+        return
+    todo, dirs = [folder], []
+    while todo:
+        path = todo.pop()
+        try:
+            entries = list(os.scandir(path))
+        except PermissionError:  # a student's chmod: the folder is theirs, and so the zygote's
+            try:
+                os.chmod(path, 0o700)
+                entries = list(os.scandir(path))
+            except OSError:
+                continue
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_dev != dev:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                    dirs.append(entry.path)
+                    continue
+                try:
+                    os.unlink(entry.path)
+                except PermissionError:
+                    os.chmod(path, 0o700)
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for path in reversed(dirs):
+        try:
+            os.rmdir(path)
+        except OSError:  # it holds a bind mount, or bubblewrap made it
+            pass
+
+
+def fork(ctl, fds, exited):
+    kill_students(exited)
+    exited.clear()
+    for folder in filter(None, os.environ.get("AUTOGRADER_CLEAN", "").split(":")):
+        empty(folder)
+    req_r, rep_w, out = fds
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ctl.close()
+            prctl(PR_SET_DUMPABLE, 1)  # the student's own process, as a fresh one would be
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            os.close(out)
+            import random
+            random.seed()  # not the zygote's state: as a fresh process, each student draws anew
+            if "numpy" in sys.modules:
+                sys.modules["numpy"].random.seed()
+            student_process(req_r, rep_w)
+        finally:
+            os._exit(1)
+    for fd in fds:
+        os.close(fd)
+    return {"pid": pid}
+
+
+def status(ctl, request, exited):
+    end = time.monotonic() + min(float(request.get("timeout", 0)), 30)
+    pid = int(request["pid"])
+    while pid not in exited and time.monotonic() < end:
+        time.sleep(0.01)
+        reap(exited)
+    return {"code": exited.get(pid)}
+
+
+def zygote(ctl):
+    """Fork student processes on request; stop when the grader closes the control socket."""
+    prctl(PR_SET_DUMPABLE, 0)        # no student process may read or trace this one
+    prctl(PR_SET_CHILD_SUBREAPER, 1)  # what students start and leave behind stays under this process
+    for name in filter(None, os.environ.get("AUTOGRADER_PRELOAD", "").split(",")):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    exited = {}
+    ctl.send(json.dumps({"id": None, "pid": os.getpid()}).encode())
+    while True:
+        reap(exited)
+        if not select.select([ctl], [], [], 0.2)[0]:
+            continue
+        try:
+            data, fds, _, _ = socket.recv_fds(ctl, 65536, 3)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            kill_students(exited)
+            os._exit(0)
+        request = json.loads(data)
+        try:
+            op = request.get("op")
+            if op == "fork" and len(fds) == 3:
+                reply = fork(ctl, fds, exited)
+            elif op == "status":
+                reply = status(ctl, request, exited)
+            else:
+                reply = {}
+        except Exception as exc:
+            reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        ctl.send(json.dumps(dict(reply, id=request.get("id"))).encode())
+
+
+def main():
+    ctl = int(sys.argv[1])
+    if len(sys.argv) > 3 and os.getuid() == 0:  # a grader running as root: become nobody for good
+        os.setgroups([])
+        os.setgid(int(sys.argv[3]))
+        os.setuid(int(sys.argv[2]))
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # changing user cleared the parent-death signal: die with the grader
+    zygote(socket.socket(fileno=ctl))
 
 
 if __name__ == "__main__":

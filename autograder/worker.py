@@ -1,10 +1,10 @@
 """Grade one (student, assignment) with nbgrader in a course folder of its own.
 
-``run(spec)`` is the body of one grading process: grade.py forks it, fresh for each submission, from a server
+``run(spec, zygote)`` is the body of one grading process: run.py forks it, fresh for each submission, from a server
 process that has already imported nbgrader, NumPy and torch (so a submission costs no import time). The trusted
-side of the tests runs in this process; the student's code runs in sandboxes it starts (execute.py).
-SPEC is the dict that ``run.grade_all`` builds for each submission. The result file is written last, with a rename: it exists only for
-a submission that was graded to the end.
+side of the tests runs in this process; the student's code runs in processes forked by the warm zygote the run lent
+it (execute.py, zygote.py). SPEC is the dict that ``run.grade_all`` builds for each submission. The result file is
+written last, with a rename: it exists only for a submission that was graded to the end.
 """
 import os
 import shutil
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .course import notebooks
-from .errors import GraderFault, last_line
+from .errors import GraderFault, last_line, stop_process
 from .feedback import describe, write_pages
 from .formgrader import keep_graded
 from .limits import Limits
@@ -41,10 +41,10 @@ def preload():
         pass
 
 
-def run(spec):
-    """Entry point of a forked grading process."""
+def run(spec, zygote=None):
+    """Entry point of a forked grading process; `zygote` is the warm one the run lent it (zygote.Pool), or None."""
     import signal
-    from .sandbox import set_parent_death_signal
+    from .zygote import set_parent_death_signal
     set_parent_death_signal()  # if the grading run is killed, so is this process (and its sandbox)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is for the run, which stops this process itself
     os.environ["AUTOGRADER_SANDBOX"] = spec.get("sandbox", "bwrap")  # as the run resolved it
@@ -61,10 +61,13 @@ def run(spec):
         torch.set_num_threads(spec["limits"]["threads"])
     except ImportError:
         pass
-    main(spec)
+    try:
+        main(spec, zygote)
+    except GraderFault as fault:
+        stop_process(fault)
 
 
-def main(spec):
+def main(spec, zygote=None):
     from nbgrader.api import Gradebook, MissingEntry
     import nbformat
 
@@ -79,7 +82,7 @@ def main(spec):
 
     reason, graded = None, {}
     if spec["notebooks"]:  # nothing to run when every notebook of the submission is missing or unreadable
-        api = nbgrader_api(root, Limits.from_json(spec["limits"]))
+        api = nbgrader_api(root, Limits.from_json(spec["limits"]), zygote)
         graded = api.autograde(assignment, student, force=True, create=True)
         if not graded["success"]:
             reason = "nbgrader could not grade this submission: " + last_line(graded)

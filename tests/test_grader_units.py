@@ -1,6 +1,8 @@
 """In-memory unit tests of the grader's small parts (as nbgrader tests each preprocessor): the cell kinds and hidden
 regions, the rebuilt notebook, the scope of a setup cell, the limits, and the results' forms. No sandbox, no run."""
 
+from pathlib import Path
+
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -228,3 +230,22 @@ def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
     assert not (tmp_path / "ada.log").exists()  # the second try's log goes with its success
     err = capsys.readouterr().err
     assert "ada/dimensions: the grader stopped with status 1; grading it once more" in err and "3/19" in err
+
+
+def test_the_zygote_empties_what_a_student_left(tmp_path, monkeypatch):
+    """sandbox_main.empty, between two students on one zygote: files, folders a student locked, links (never
+    followed)."""
+    import os
+    import sys
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "autograder"))
+    sys.modules.pop("sandbox_main", None)
+    import sandbox_main
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f").write_text("x")
+    (tmp_path / "planted.py").write_text("x")
+    os.symlink("/etc/passwd", tmp_path / "link")
+    os.chmod(tmp_path / "a" / "b", 0o500)
+    os.chmod(tmp_path / "a", 0)
+    sandbox_main.empty(str(tmp_path))
+    assert os.listdir(tmp_path) == [] and os.path.exists("/etc/passwd")
+    sandbox_main.empty(str(tmp_path / "missing"))  # nothing to do, no error

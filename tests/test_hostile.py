@@ -406,7 +406,9 @@ def test_control_keeps_full_marks(hostile):
 def test_hostile_submission_earns_only_what_it_wrote(hostile, name):
     _, lost, words = CASES[name]
     got = scores(hostile, name)
-    assert set(got) == set(POINTS), got  # every test was graded, none added, none dropped
+    result = hostile["results"][name]
+    why = (result["notebooks"][ASSIGNMENT].get("reason"), result.get("log", "")[-2000:])
+    assert set(got) == set(POINTS), (got, why)  # every test was graded, none added, none dropped
     want = expected(name)
     assert all(want[t][0] < want[t][1] for t in lost)
     assert got == pytest.approx(want, abs=1e-3), f"{name}: {got}"
@@ -438,6 +440,50 @@ def test_no_forged_results_and_nothing_left_running(hostile):
     assert not processes_of(hostile["label"])  # of this run: the sleeper, the forks, the sandboxes all gone
 
 
+SABOTEUR = """
+import os, time
+home = os.path.expanduser("~")
+with open(os.path.join(home, "cnntools.py"), "w") as f:  # the next notebook's `import cnntools` would find it first
+    f.write("raise ImportError('planted by the student before you')")
+for folder in (home, "/tmp", "/dev/shm"):
+    open(os.path.join(folder, "planted"), "w").close()
+os.makedirs(os.path.join(home, "locked", "in"))
+os.chmod(os.path.join(home, "locked"), 0)
+if os.fork() == 0:  # a daemon that outlives this notebook and kills every process started after it
+    os.setsid()
+    if os.fork() == 0:
+        me = os.getpid()
+        while True:
+            for pid in [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) > me]:
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+    os._exit(0)
+"""
+
+
+def test_a_student_leaves_nothing_for_the_next_one_on_the_same_sandbox(tmp_path):
+    """Graded one after the other by one job, and so from one warm zygote: the files, the folders and the process a
+    saboteur leaves behind are gone before the next student's process starts, which keeps full marks."""
+    source = nbformat.read(SOURCE, as_version=4)
+    for student in ("a-saboteur", "b-next"):
+        nb = copy.deepcopy(source)
+        if student == "a-saboteur":
+            nb.cells.insert(index(nb, "setup_1") + 1, free_cell(SABOTEUR))
+        (tmp_path / "subs" / student / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "subs" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    env, label = new_run()
+    run = autograder("grade", tmp_path / "subs", "--out", tmp_path / "out", "--jobs", 1, "--timeout", TIMEOUT, env=env)
+    assert run.returncode == 0, run.stderr
+    grades = read_grades(tmp_path / "out" / "grades.csv")
+    full = sum(POINTS.values())
+    assert grades[("a-saboteur", ASSIGNMENT, ASSIGNMENT)][0] == full  # its own functions are right
+    assert grades[("b-next", ASSIGNMENT, ASSIGNMENT)] == (full, full + written_points(ASSIGNMENT)), run.stderr
+    assert not processes_of(label)
+
+
 def test_sandbox_cannot_see_the_course(tmp_path):
     """Directly: what a student's process sees of the file system, the network and the other processes."""
     from autograder.limits import Limits
@@ -465,7 +511,7 @@ seen['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
 """}, deadline=box.deadline)
         probe = box.op({"op": "get", "name": "seen"}, deadline=box.deadline)
     finally:
-        box.kill()
+        box.close()
     assert probe[str(REPO / "solutions")] == "FileNotFoundError"
     assert probe[str(REPO)] == [".venv", "cnntools"] or probe[str(REPO)] == ["cnntools"]
     assert probe[str(tmp_path)] == "FileNotFoundError"
@@ -494,4 +540,4 @@ def test_a_test_that_sends_too_much_is_the_graders_limit_not_the_students_crash(
         box.op({"op": "exec", "code": "x = 1"}, deadline=time.monotonic() + 60)
         assert box.op({"op": "get", "name": "x"}, deadline=time.monotonic() + 60) == 1
     finally:
-        box.kill()
+        box.close()

@@ -1,0 +1,45 @@
+"""The processes under one process, read from /proc: used on both sides of the sandbox (inside it as a plain file
+next to ``sandbox_main.py``, so it imports nothing from the package)."""
+import os
+
+
+def parent_and_state(pid):
+    """(parent pid, state letter) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2:].split()
+    return int(fields[1]), fields[0].decode()
+
+
+def descendants(pid, zombies=True):
+    """pid and all its descendants (without the zombies, which hold no memory and run nothing, if asked)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            info = parent_and_state(entry)
+            if info and (zombies or info[1] != "Z"):
+                children.setdefault(info[0], []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def memory_of(pids):
+    """Bytes of memory the processes use together (proportional set size: shared pages counted once)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) << 10
+                        break
+        except (OSError, ValueError):
+            pass
+    return total
