@@ -11,12 +11,17 @@ The goal is a ratio of at least 1.8 on 2 cores. Measured on 2 cores: 1300 s agai
 alone give about 1.5x (compute-bound: two one-thread jobs against one two-thread kernel). The full run takes 30 to 60
 minutes; `--n 12 --assignments dimensions` answers in about a minute. The NumPy assignments alone
 (`--n 18 --assignments dimensions forward backprop`, a quiet machine, 2026-12-03): 65.7 s against 20.8 s (3.17x),
-then 54.9 s against 17.8 s (3.08x) once the grader stopped building jsonschema's rfc3987 grammar; the same grades.
-Where a job's time goes (cProfile of one backprop job, 2.4 s): 1.3 s the student's cells in the sandbox (its start
-and imports included), 0.6 s the tests' 304 calls of the student's function across the sandbox boundary (a
-numerical gradient), 0.4 s nbgrader (converters, metadata validation, sqlite); a run starts with 2.5 s of imports
-(torch, nbgrader) in the server that forks the jobs and ends with 0.8 s writing the gradebook, pages and CSV.
-The mix of all four, 40 submissions, the same day: 238.3 s against 86.6 s, 2.75x, the same grades for all 40.
+then 54.9 s against 17.8 s (3.08x) once the grader stopped building jsonschema's rfc3987 grammar; then, with warm
+zygotes (student processes forked from one that has imported NumPy, matplotlib and torch), torch's symbolic shapes
+preloaded and the class gradebook begun from a template, 54.6 s against 13.1 s (4.16x); the same grades.
+The mix of all four, 40 submissions: 238.3 s against 86.6 s (2.75x) before, 236.9 s against 80.4 s (2.95x) after,
+the same grades for all 40; the ten training notebooks are most of both sides' time, and their training is the
+same compute on both sides.
+Where the time goes now (18 NumPy submissions, 12.6 s, 22.6 s of CPU on 2 cores): about 8 s of it is paid once a
+run: the fork server's imports (torch, nbgrader, matplotlib: 2.8 s), the two warm zygotes (1.3 s each), the run's
+own imports and checks (nbgrader alone imports 0.9 s of Jupyter server extensions), the class gradebook (0.5 s
+before grading, 0.7 s after); each job then costs about 0.8 s of CPU: a third nbgrader's converters, validation and sqlite,
+the rest the tests themselves (their PyTorch oracles, the calls into the student's process, ~0.3 ms each).
 """
 import argparse
 import os
