@@ -89,7 +89,7 @@ class Sandbox:
         """Stop the student's process and all it started; a zygote of our own goes too when it is not reusable."""
         if self.proc is not None:
             self.proc.zygote.reset()
-            if mode() == "setuid" and self.own is not None:  # no pid namespace: stop all of uid 65534's, as before
+            if mode() == "setuid" and self.own is not None:  # a fresh home for the next process, as bubblewrap's
                 self.own.close()
                 self.own = None
             for fd in (self.req_w, self.rep_r):

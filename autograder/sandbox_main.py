@@ -17,6 +17,7 @@ import importlib
 import json
 import linecache
 import os
+import random
 import select
 import signal
 import socket
@@ -392,11 +393,12 @@ def fork(ctl, fds, exited):
             os.dup2(out, 1)
             os.dup2(out, 2)
             os.close(out)
-            import random
             random.seed()  # not the zygote's state: as a fresh process, each student draws anew
             if "numpy" in sys.modules:
                 sys.modules["numpy"].random.seed()
             student_process(req_r, rep_w)
+        except BaseException:  # before the student's code ran: the grader's output tail says why
+            traceback.print_exc(file=sys.__stderr__)
         finally:
             os._exit(1)
     for fd in fds:

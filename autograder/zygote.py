@@ -200,20 +200,6 @@ def bwrap_works():
         return False
 
 
-def kill_user(uid):
-    """SIGKILL every process of `uid` (from a child that becomes that user: kill(-1) reaches only its own)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
 WARM = ("numpy", "matplotlib.pyplot", "torch")  # what the course's notebooks import: once per zygote, not per student
 CLEAN = (HOME, "/tmp", "/dev/shm")                # what the zygote empties before each fork (under bubblewrap)
 
@@ -395,12 +381,13 @@ class Zygote:
             time.sleep(0.01)
 
     def close(self):
-        """Stop it and everything under it (its starter only)."""
+        """Stop it and everything under it (its starter only): what the students started first, while the zygote,
+        their subreaper, still holds it (without a pid namespace, the setuid sandbox's, nothing else would)."""
         if self.proc is not None:
+            if self.pid:
+                self.reset()
             if self.proc.poll() is None:
                 self.proc.kill()
-            if mode() == "setuid":
-                kill_user(NOBODY)  # no pid namespace here: whatever the student started goes too
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
         self.sock.close()

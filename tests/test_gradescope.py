@@ -4,13 +4,16 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
 
 import inprocess
-from pipeline import autograder, mistakes, submit
+from pipeline import autograder, mistakes, read_grades, submit
+from processes import new_run, processes_of
 
 ASSIGNMENT = "dimensions"
 
@@ -83,3 +86,34 @@ def test_no_notebook_is_explained(package, tmp_path):
     results = gradescope_run(package, tmp_path, {})
     assert results["score"] == 0 and results["tests"] == []
     assert f"upload {ASSIGNMENT}.ipynb" in results["output"]
+
+
+def python_runs_as_nobody():
+    """Whether uid 65534 can run this Python (not where it lives under a private /root, as pyenv's may)."""
+    if os.geteuid() != 0:
+        return False
+    def become_nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+    probe = subprocess.run([sys.executable, "-c", "import random, inspect, numpy"], preexec_fn=become_nobody,
+                           capture_output=True, cwd="/")
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not python_runs_as_nobody(), reason="the setuid sandbox needs root and a Python uid 65534 can run")
+def test_the_setuid_sandbox_grades_as_bubblewrap_does(tmp_path):
+    """Where bubblewrap cannot make namespaces (Gradescope's containers), students' code runs as uid 65534 from a
+    zygote of its own per process: a solution and a mistake, two jobs at a time, grade as they do under bubblewrap,
+    and nothing of theirs is left running."""
+    mistake = next(m for m in mistakes(ASSIGNMENT) if m.name == "bias-forgotten")
+    submit(tmp_path / "subs", "solution", ASSIGNMENT)
+    submit(tmp_path / "subs", "mistake", ASSIGNMENT, mistake)
+    env, label = new_run()
+    env["AUTOGRADER_SANDBOX"] = "setuid"
+    run = autograder("grade", tmp_path / "subs", "--out", tmp_path / "out", "--jobs", 2, env=env)
+    assert run.returncode == 0, run.stderr
+    grades = read_grades(tmp_path / "out" / "grades.csv")
+    plain = inprocess.grade(ASSIGNMENT, {mistake.function: mistake.source})["test_conv_param_count"]
+    assert grades[("solution", ASSIGNMENT, ASSIGNMENT)][0] == 14
+    assert grades[("mistake", ASSIGNMENT, ASSIGNMENT)][0] == pytest.approx(12 + plain.score(), abs=1e-3)
+    assert not processes_of(label) and not list(Path(tempfile.gettempdir()).glob("autograder-sandbox-*"))
