@@ -95,8 +95,11 @@ def python_runs_as_nobody():
     def become_nobody():
         os.setgid(65534)
         os.setuid(65534)
-    probe = subprocess.run([sys.executable, "-c", "import random, inspect, numpy"], preexec_fn=become_nobody,
-                           capture_output=True, cwd="/")
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import random, inspect, numpy"], preexec_fn=become_nobody,
+                               capture_output=True, cwd="/")
+    except OSError:  # it cannot even be started
+        return False
     return probe.returncode == 0
 
 
