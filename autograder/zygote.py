@@ -396,7 +396,7 @@ class Zygote:
 
 
 class StudentProcess:
-    """A process a zygote forked: its pid there (ns_pid) and here (pid, None once it is gone)."""
+    """A process a zygote forked: its pid in the sandbox (ns_pid) and as the grader sees it (pid)."""
 
     def __init__(self, zygote, ns_pid):
         self.zygote, self.ns_pid = zygote, ns_pid
