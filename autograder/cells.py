@@ -3,6 +3,8 @@
 Every notebook here has been through ``Rebuild`` (rebuild.py): each cell's ``nbgrader`` metadata is the source
 notebook's or absent, never the student's, so nbgrader's own predicates can read it.
 """
+import ast
+
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade, is_locked, is_solution
@@ -24,6 +26,25 @@ def kind(cell):
     if is_grade(cell):
         return "test"
     return "setup" if is_locked(cell) else "student"
+
+
+def student_imports(nb):
+    """Top-level names of the modules imported by the cells that run in the student's process (anywhere in a cell,
+    a function's body included)."""
+    names = set()
+    for cell in nb.cells:
+        if kind(cell) not in ("student", "setup"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
 
 
 def strip_hidden(source):

@@ -121,11 +121,11 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
         for spec in todo:
             spec["template"] = str(templates[spec["assignment"]])
         check_sandbox(limits)
-        from .zygote import Pool, mode
+        from .zygote import Pool, mode, warm_for
         for spec in todo:
             spec["sandbox"] = mode()
-        # warm zygotes where each has a pid namespace of its own (bubblewrap): see zygote.py
-        zygotes = Pool(limits) if mode() == "bwrap" else None
+        # warm zygotes where each has a pid namespace of its own (bubblewrap), with what the notebooks import
+        zygotes = Pool(limits, warm_for(imported_by_students(sorted(templates)))) if mode() == "bwrap" else None
         try:
             run_pool(ctx, todo, jobs, zygotes)
         finally:
@@ -145,6 +145,14 @@ def write_feedback(submissions, out, only=None, late=None):
     held = lock(out)
     write_grades(out, work, submissions, rules)
     held.close()
+
+
+def imported_by_students(assignments):
+    """What the cells of these assignments' notebooks that run in the student's process import (top-level names)."""
+    import nbformat
+    from .cells import student_imports
+    return set().union(*(student_imports(nbformat.read(path, as_version=4))
+                         for assignment in assignments for path in (SOURCE / assignment).glob("*.ipynb")))
 
 
 def _key(source, grader, limits):

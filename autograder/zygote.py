@@ -8,8 +8,8 @@ gradebook, not the other submissions, and no network. Run as root, it becomes ui
 code runs; otherwise it runs in a user namespace as the caller. Each process is bounded in address space, file
 size, open files and (as root) processes.
 
-A grading run lends each job a warm zygote (``Pool``) and so saves every submission the imports (torch and
-matplotlib: up to 1.2 s). Students graded one after another on it share nothing: before each fork the zygote kills
+A grading run lends each job a warm zygote (``Pool``), which has imported what the run's notebooks import in the
+student's process (``warm_for``), and so saves every submission those imports (torch and matplotlib: up to 1.2 s). Students graded one after another on it share nothing: before each fork the zygote kills
 every process left under it (it is their subreaper, in their own pid namespace) and empties the home, /tmp and
 /dev/shm; it is not dumpable, so no student process can read or trace it; one that it stops answering is replaced.
 """
@@ -201,6 +201,12 @@ def bwrap_works():
 
 
 WARM = ("numpy", "matplotlib.pyplot", "torch")  # what the course's notebooks import: once per zygote, not per student
+
+
+def warm_for(imported):
+    """Of WARM, the modules whose packages students' cells import (`imported`: top-level names); NumPy always, which
+    the course's helpers import."""
+    return tuple(m for m in WARM if m == "numpy" or m.split(".")[0] in imported)
 CLEAN = (HOME, "/tmp", "/dev/shm")                # what the zygote empties before each fork (under bubblewrap)
 
 
@@ -414,8 +420,8 @@ class Pool:
     """Warm zygotes for the jobs of a grading run: at most one a job, each kept for the next submission of the same
     assignment (the files in its home), replaced when it stops answering."""
 
-    def __init__(self, limits):
-        self.limits = limits
+    def __init__(self, limits, warm=WARM):
+        self.limits, self.warm = limits, warm
         self.free, self.lock = [], threading.Lock()
 
     @contextlib.contextmanager
@@ -431,7 +437,7 @@ class Pool:
             zygote = None
         if zygote is None:
             try:
-                zygote = Zygote.start(files, self.limits, warm=WARM)
+                zygote = Zygote.start(files, self.limits, warm=self.warm)
             except SandboxUnavailable:
                 yield None
                 return

@@ -249,3 +249,20 @@ def test_the_zygote_empties_what_a_student_left(tmp_path, monkeypatch):
     sandbox_main.empty(str(tmp_path))
     assert os.listdir(tmp_path) == [] and os.path.exists("/etc/passwd")
     sandbox_main.empty(str(tmp_path / "missing"))  # nothing to do, no error
+
+
+def test_a_zygote_imports_what_the_students_cells_import():
+    """The warm zygote's imports (zygote.warm_for) come from the cells that run in the student's process: not from a
+    test's, not from a comment; NumPy always."""
+    from autograder.cells import student_imports
+    from autograder.zygote import warm_for
+    nb = new_notebook(cells=[
+        cell("import matplotlib.pyplot as plt", locked=True, grade_id="setup"),
+        cell("def f(x):\n    import torch.nn.functional as F\n    return x", solution=True, grade_id="f"),
+        cell("import tqdm  # a test's own import", grade=True, locked=True, grade_id="test_f", points=1),
+        cell("# import sklearn"),
+        cell("this is not python ("),
+    ])
+    assert student_imports(nb) == {"matplotlib", "torch"}
+    assert warm_for(student_imports(nb)) == ("numpy", "matplotlib.pyplot", "torch")
+    assert warm_for({"math"}) == ("numpy",)
