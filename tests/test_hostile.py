@@ -472,6 +472,9 @@ def test_a_student_leaves_nothing_for_the_next_one_on_the_same_sandbox(tmp_path)
         nb = copy.deepcopy(source)
         if student == "a-saboteur":
             nb.cells.insert(index(nb, "setup_1") + 1, free_cell(SABOTEUR))
+        else:  # what the next student's process finds
+            nb.cells.insert(0, free_cell('import os\nprint("FOUND", sorted(os.listdir(os.path.expanduser("~")) + '
+                                         'os.listdir("/tmp") + os.listdir("/dev/shm")))'))
         (tmp_path / "subs" / student / ASSIGNMENT).mkdir(parents=True)
         nbformat.write(nb, tmp_path / "subs" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     env, label = new_run()
@@ -481,6 +484,10 @@ def test_a_student_leaves_nothing_for_the_next_one_on_the_same_sandbox(tmp_path)
     full = sum(POINTS.values())
     assert grades[("a-saboteur", ASSIGNMENT, ASSIGNMENT)][0] == full  # its own functions are right
     assert grades[("b-next", ASSIGNMENT, ASSIGNMENT)] == (full, full + written_points(ASSIGNMENT)), run.stderr
+    graded = nbformat.read(tmp_path / "out" / "autograded" / "b-next" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    found = next(o.text for c in graded.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                 if o.get("name") == "stdout" and o.text.startswith("FOUND"))
+    assert not {"planted", "locked", "cnntools.py"} & set(eval(found[len("FOUND"):])), found
     assert not processes_of(label)
 
 
