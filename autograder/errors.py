@@ -4,7 +4,6 @@ import os
 import sys
 
 
-
 class UsageError(Exception):
     """A mistake in how a command was called: reported as one line, exit status 2."""
 

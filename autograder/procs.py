@@ -1,6 +1,8 @@
 """The processes under one process, read from /proc: used on both sides of the sandbox (inside it as a plain file
 next to ``sandbox_main.py``, so it imports nothing from the package)."""
 import os
+import signal
+import time
 
 
 def parent_and_state(pid):
@@ -43,3 +45,21 @@ def memory_of(pids):
         except (OSError, ValueError):
             pass
     return total
+
+
+def kill_under(pid, wait=10.0, between=None):
+    """SIGKILL every live process under `pid` (not `pid` itself) and, for up to `wait` seconds, what they fork
+    meanwhile, until none is left; `between` is called after each pass (a parent reaping its children)."""
+    end = time.monotonic() + wait
+    while True:
+        left = [p for p in descendants(pid, zombies=False) if p != pid]
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        if not left or time.monotonic() >= end:
+            return
+        time.sleep(0.005)
+        if between is not None:
+            between()

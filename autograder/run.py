@@ -24,7 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .course import ROOT, SOURCE, assignment_files, notebooks
-from .errors import GraderFault, UsageError, first_line, last_line
+from .errors import GraderFault, UsageError, first_line
 from .files import digest, write_atomic
 from .late import Late, assess, load_rules
 from .limits import Limits
@@ -186,7 +186,7 @@ def run_pool(ctx, todo, jobs, zygotes=None):
             if timed_out:
                 reason = f"grading took longer than {limit} s and was stopped"
             elif proc.exitcode == GraderFault.EXIT:  # its log ends with why
-                why = last_line({"log": _read(spec["log"]) or "no log"}).removeprefix("autograder: ")
+                why = (_read(spec["log"]).strip().splitlines() or ["no log"])[-1].removeprefix("autograder: ")
                 reason = f"the grader failed on it: {why}"
             elif proc.exitcode != 0:
                 reason = f"the grader stopped with status {proc.exitcode}"

@@ -34,6 +34,7 @@ class Sandbox:
         self.on_output = None  # called with (stdout text, stderr text) of each answer
         self.deadline = None   # when the current cell's time is up (time.monotonic())
         self.dead = None
+        self.over_memory = False  # set by the memory watch when it killed the student's processes
 
     # ------------------------------------------------------------------ life cycle
     def start(self, deadline):
@@ -125,7 +126,7 @@ class Sandbox:
 
     def death_reason(self):
         self._check_zygote()
-        if getattr(self, "over_memory", False):
+        if self.over_memory:
             self.kill()
             return (f"the student's processes used more than {self.limits.memory_mb} MB of memory together "
                     "and were stopped")

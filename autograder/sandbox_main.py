@@ -321,18 +321,7 @@ def reap(exited):
 
 def kill_students(exited):
     """SIGKILL every process under the zygote (orphans come to it: it is their subreaper) until none is left."""
-    me = os.getpid()
-    for _ in range(1000):
-        left = [p for p in procs.descendants(me, zombies=False) if p != me]
-        if not left:
-            break
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.005)
-        reap(exited)
+    procs.kill_under(os.getpid(), between=lambda: reap(exited))
     reap(exited)
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .errors import SandboxUnavailable
 from .limits import Limits
-from .procs import descendants, parent_and_state
+from .procs import descendants, kill_under, parent_and_state
 
 HERE = Path(__file__).resolve().parent
 NOBODY = 65534
@@ -376,15 +376,7 @@ class Zygote:
         """Kill every student process (from here: a zygote stopped by a student is no help) and, for up to `wait`
         seconds, what they fork meanwhile, until none is left. Only the thread that starts the next student process
         may wait: a loop beside it would kill that one too."""
-        end = time.monotonic() + wait
-        while True:
-            pids = self.students()
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            if not pids or time.monotonic() >= end:
-                return
-            time.sleep(0.01)
+        kill_under(self.pid, wait)
 
     def close(self):
         """Stop it and everything under it (its starter only): what the students started first, while the zygote,
