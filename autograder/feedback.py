@@ -16,6 +16,7 @@ from .results import CellError, TestResult, feedback_path
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+PAGE = "feedback.html.j2"
 
 
 def _cap(text, limit=CAPS["shown"]):
@@ -95,9 +96,14 @@ def describe(nb, scores):
     return tests, errors
 
 
+def warm_templates():
+    """Compile the page's template (Jinja2 keeps it in TEMPLATES): done once by the server that forks the jobs."""
+    TEMPLATES.get_template(PAGE)
+
+
 def page(student, assignment, notebook, result, late=None):
     """The feedback page of one notebook (a results.NotebookResult), with what a late.Late took from it."""
-    return TEMPLATES.get_template("feedback.html.j2").render(student=student, assignment=assignment,
+    return TEMPLATES.get_template(PAGE).render(student=student, assignment=assignment,
                                                               notebook=notebook, result=result, late=late)
 
 

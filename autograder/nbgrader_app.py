@@ -3,6 +3,7 @@
 Releasing uses nbgrader as it comes. Grading swaps two of its steps: ``Rebuild`` (rebuild.py) before its sanitizing
 steps and ``SandboxExecute`` (execute.py) in place of its ``Execute``, so that no student code runs in the grader.
 """
+import functools
 import os
 import shutil
 import sys
@@ -50,6 +51,49 @@ def nbgrader_api(root, limits=None, zygote=None):
         config.SandboxExecute.zygote = zygote
     config.Application.log_level = "WARNING"
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def warm_gradebook():
+    """Pay here, once, what nbgrader's gradebook costs on its first use in a process: SQLAlchemy configures its
+    mappers and builds its loaders and its unit of work on the first query, insert and lazy load (0.2 s, which every
+    grading job paid). Called in the server that forks the jobs, on a throw-away gradebook with a cell of each kind
+    and one submission, whose grades are written and read as a job does."""
+    import sqlite3
+    import tempfile
+    import warnings
+    from nbgrader.api import Gradebook
+
+    with tempfile.TemporaryDirectory(prefix="autograder-warm-") as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's own add_submission warns of objects not yet in its session
+        path = Path(tmp) / "gradebook.db"
+        with sqlite3.connect(path) as db:  # with a schema version, nbgrader makes its tables without `alembic heads`
+            db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.close()
+        with Gradebook(f"sqlite:///{path}") as gb:
+            gb.add_assignment("a")
+            gb.add_notebook("n", "a")
+            gb.add_grade_cell("g", "n", "a", max_score=1, cell_type="code")
+            gb.add_solution_cell("s", "n", "a")
+            gb.add_task_cell("t", "n", "a", max_score=1, cell_type="markdown")
+            for name in ("g", "s", "t"):
+                gb.add_source_cell(name, "n", "a", cell_type="code", source="", checksum="")
+            gb.update_or_create_student("x")
+            gb.update_or_create_submission("a", "x")
+            gb.find_grade("g", "n", "a", "x").auto_score = 1
+            gb.find_comment("s", "n", "a", "x").auto_comment = ""
+            gb.db.commit()
+            notebook = gb.find_submission_notebook("n", "a", "x")
+            [(g.score, g.max_score, g.needs_manual_grade) for g in notebook.grades]
+            written_points(gb.find_notebook("n", "a")), notebook.score
+            gb.engine.dispose()  # no connection of the server's is inherited by the jobs
+
+
+def share_engines():
+    """One SQLAlchemy engine per database in this process. nbgrader opens a Gradebook, and so makes an engine, a
+    dozen times while it grades one submission; SQLAlchemy keeps the SQL it compiled in the engine, so each one
+    compiled the same statements again."""
+    import nbgrader.api
+    nbgrader.api.create_engine = functools.cache(nbgrader.api.create_engine)
 
 
 def written_points(notebook):

@@ -26,12 +26,22 @@ def preload():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
-    import nbformat  # noqa: F401
+    import nbformat
     import numpy  # noqa: F401
+    from nbformat.validator import get_validator
     from nbgrader.apps import NbGraderAPI  # noqa: F401
     from nbgrader.api import Gradebook  # noqa: F401
     from nbgrader.converters import Autograde  # noqa: F401
     from . import execute  # noqa: F401
+    from .feedback import warm_templates
+    from .nbgrader_app import share_engines, warm_gradebook
+    # first uses, paid here once rather than in every job: nbformat's schema validators (strict, and relaxed for
+    # nbconvert's steps), the gradebook's SQLAlchemy set-up, the feedback page's template
+    for relax in (False, True):
+        get_validator(4, nbformat.v4.nbformat_minor, relax_add_props=relax)
+    warm_gradebook()
+    share_engines()
+    warm_templates()
     try:
         import torch  # noqa: F401
         # imported by the first backward() (0.3 s, sympy): once here, not in every job that checks a gradient

@@ -415,6 +415,9 @@ class Pool:
     def __init__(self, limits, warm=WARM):
         self.limits, self.warm = limits, warm
         self.free, self.lock = [], threading.Lock()
+        # one start at a time: the run's first seconds are the fork server's imports, which no job can do without;
+        # zygotes importing side by side would take most of the machine from it
+        self.starting = threading.Lock()
 
     @contextlib.contextmanager
     def lend(self, files):
@@ -429,7 +432,8 @@ class Pool:
             zygote = None
         if zygote is None:
             try:
-                zygote = Zygote.start(files, self.limits, warm=self.warm)
+                with self.starting:
+                    zygote = Zygote.start(files, self.limits, warm=self.warm)
             except SandboxUnavailable:
                 yield None
                 return

@@ -157,7 +157,8 @@ def test_imports_run_one_way():
 
 def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
     """Automatic grades go in as nbgrader's auto_score; a person's score and comment (what formgrader writes) come
-    back into the results and survive the next record; a source whose cells changed is refused."""
+    back into the results and survive the next record; a source whose points changed is followed, one whose cells
+    changed is refused."""
     from nbgrader.api import Gradebook
     from autograder.gradebook import ClassGradebook, db_path
     from autograder.nbgrader_app import template_gradebook
@@ -185,6 +186,15 @@ def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
     assert graded.comments["written_fc_images"] == "Name <both>."
     assert graded.score == 4.5 and result.notebooks["dimensions"].tests[1].score == 0  # a copy; the saved one stays
     assert "Name &lt;both&gt;." in page("ada", "dimensions", "dimensions", graded)
+
+    rescored = tmp_path / "rescored.db"  # a test worth more: the same cells, so taken up after submissions too
+    rescored.write_bytes(templates["dimensions"].read_bytes())
+    with Gradebook(f"sqlite:///{rescored}") as template:
+        template.update_or_create_grade_cell("test_conv_output_size", "dimensions", "dimensions", max_score=5)
+    with ClassGradebook(tmp_path, {"dimensions": rescored}) as gradebook:
+        gradebook.prepare(["dimensions"])
+    with Gradebook(f"sqlite:///{db_path(tmp_path)}") as gb:
+        assert gb.find_grade_cell("test_conv_output_size", "dimensions", "dimensions").max_score == 5
 
     changed = tmp_path / "changed.db"  # the source gains a test cell
     changed.write_bytes(templates["dimensions"].read_bytes())
