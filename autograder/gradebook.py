@@ -42,6 +42,7 @@ class ClassGradebook:
         self.out = Path(out)
         self.gb = None
         self.synced = set()
+        self.recorded = set()  # the results recorded through this object (a run records each as it comes)
 
     def __enter__(self):
         self.out.mkdir(parents=True, exist_ok=True)
@@ -94,6 +95,9 @@ class ClassGradebook:
 
     def record(self, result):
         """A results.JobResult's automatic grades, as nbgrader's auto_score; a person's grades stay as they are."""
+        mark = (result.student, result.assignment, result.key, result.submission_hash)
+        if mark in self.recorded:
+            return
         self._sync(result.assignment)
         self.gb.update_or_create_student(result.student)
         try:
@@ -111,6 +115,7 @@ class ClassGradebook:
                 grade.auto_score = None if test is not None and test.pending else (test.score if test else 0.0)
                 grade.needs_manual_grade = grade.auto_score is None and grade.manual_score is None
         self.gb.db.commit()
+        self.recorded.add(mark)
 
     def with_hand_grades(self, result):
         """A copy of a results.JobResult with the scores and comments people gave in formgrader."""

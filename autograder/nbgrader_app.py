@@ -42,10 +42,11 @@ def nbgrader_api(root, limits=None, zygote=None):
         from .execute import SandboxExecute
         from .rebuild import Rebuild
         config.Autograde.sanitize_preprocessors = [Rebuild, pp.ClearOutput, pp.DeduplicateIds,
-                                                   pp.OverwriteKernelspec, pp.OverwriteCells, pp.CheckCellMetadata]
+                                                   pp.OverwriteKernelspec, pp.OverwriteCells]
         config.OverwriteCells.add_missing_cells = True
-        # no LimitOutput: every output is already capped where it is made (protocol.CAPS); no second
-        # CheckCellMetadata: the metadata was checked above, and grading writes none of nbgrader's
+        # no CheckCellMetadata: after Rebuild every cell's nbgrader metadata is the source's, which nbgrader checked
+        # when it made the gradebook, each grade id once (and grading writes none); no LimitOutput: every output is
+        # already capped where it is made (protocol.CAPS)
         config.Autograde.autograde_preprocessors = [SandboxExecute, pp.SaveAutoGrades, pp.AssignLatePenalties]
         config.SandboxExecute.limits = limits.to_json()
         config.SandboxExecute.zygote = zygote

@@ -110,28 +110,30 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
     print(f"grading {len(todo)} of {len(work)} submissions ({len(work) - len(todo)} already graded), "
           f"{jobs} at a time", file=sys.stderr)
     if todo:
+        graded = sorted({s["assignment"] for s in todo})
         # the longest first (by the size of the assignment's notebooks), so that no long one is left for the end
-        size = {a: sum(p.stat().st_size for p in (SOURCE / a).glob("*.ipynb"))
-                for a in {s["assignment"] for s in todo}}
+        size = {a: sum(p.stat().st_size for p in (SOURCE / a).glob("*.ipynb")) for a in graded}
         todo.sort(key=lambda s: -size[s["assignment"]])
-        templates = {a: template_gradebook(out, a) for a in sorted({s["assignment"] for s in todo})}
+        templates = {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})}
         from .gradebook import ClassGradebook
-        with ClassGradebook(out, templates) as gradebook:  # a source that no longer fits it stops the run here
-            gradebook.prepare(templates)
-        for spec in todo:
-            spec["template"] = str(templates[spec["assignment"]])
-        check_sandbox(limits)
-        from .zygote import Pool, mode, warm_for
-        for spec in todo:
-            spec["sandbox"] = mode()
-        # warm zygotes where each has a pid namespace of its own (bubblewrap), with what the notebooks import
-        zygotes = Pool(limits, warm_for(imported_by_students(sorted(templates)))) if mode() == "bwrap" else None
-        try:
-            run_pool(ctx, todo, jobs, zygotes)
-        finally:
-            if zygotes:
-                zygotes.close()
-    write_grades(out, work, submissions, rules)
+        with ClassGradebook(out, templates) as gradebook:
+            gradebook.prepare(graded)  # a source that no longer fits it stops the run here
+            for spec in todo:
+                spec["template"] = str(templates[spec["assignment"]])
+            check_sandbox(limits)
+            from .zygote import Pool, mode, warm_for
+            for spec in todo:
+                spec["sandbox"] = mode()
+            # warm zygotes where each has a pid namespace of its own (bubblewrap), with what the notebooks import
+            zygotes = Pool(limits, warm_for(imported_by_students(graded))) if mode() == "bwrap" else None
+            try:  # each result recorded as it comes, while the other jobs grade
+                run_pool(ctx, todo, jobs, zygotes, on_result=gradebook.record)
+            finally:
+                if zygotes:
+                    zygotes.close()
+            write_grades(out, work, submissions, rules, gradebook)
+    else:
+        write_grades(out, work, submissions, rules)
     held.close()
 
 
@@ -159,9 +161,9 @@ def _key(source, grader, limits):
     return f"{source[:24]}-{grader[:24]}-" + json.dumps(limits.key(), sort_keys=True)
 
 
-def run_pool(ctx, todo, jobs, zygotes=None):
+def run_pool(ctx, todo, jobs, zygotes=None, on_result=None):
     """Grade each spec of `todo` in a process of its own, `jobs` at a time, each lent a warm zygote of `zygotes`
-    (a zygote.Pool) if given."""
+    (a zygote.Pool) if given; `on_result` is called with each results.JobResult as it comes."""
     running, guard, stopping = set(), threading.Lock(), threading.Event()
     started = time.monotonic()
 
@@ -219,6 +221,8 @@ def run_pool(ctx, todo, jobs, zygotes=None):
             result = future.result()
             if result is None:
                 continue
+            if on_result is not None:
+                on_result(result)
             elapsed = time.monotonic() - started
             eta = elapsed / done * (len(todo) - done)
             scores = ", ".join(f"{n} {r.score:g}/{r.max_score:g}" for n, r in result.notebooks.items())
@@ -263,17 +267,21 @@ def failed_result(spec, reason, log=""):
     return result
 
 
-def write_grades(out, work, submissions, rules):
+def write_grades(out, work, submissions, rules, gradebook=None):
     """grades.csv and the pages from the saved results, with the grades given by hand in formgrader and the
     late-work rules (None: no rule, and grades.csv without the late columns); the automatic grades recorded in the
-    class gradebook. Every page is written again, so a changed rule or a new hand grade shows without regrading."""
+    class gradebook (`gradebook`, the run's open ClassGradebook, or opened here). Every page is written again, so a
+    changed rule or a new hand grade shows without regrading."""
     from .feedback import write_pages
     from .formgrader import write_config
     from .gradebook import ClassGradebook
     rows, pending, ungraded = [], 0, 0
-    templates = {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})}
     write_config(out)
-    with ClassGradebook(out, templates) as gradebook:
+    if gradebook is None:
+        gradebook = ClassGradebook(out, {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})})
+    else:
+        gradebook = nullcontext(gradebook)
+    with gradebook as gradebook:
         for student, assignment, *_ in work:
             result = JobResult.load(out, student, assignment)
             if result is None:  # `feedback` before `grade` has graded it
