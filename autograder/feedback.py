@@ -103,8 +103,8 @@ def warm_templates():
 
 def page(student, assignment, notebook, result, late=None):
     """The feedback page of one notebook (a results.NotebookResult), with what a late.Late took from it."""
-    return TEMPLATES.get_template(PAGE).render(student=student, assignment=assignment,
-                                                              notebook=notebook, result=result, late=late)
+    return TEMPLATES.get_template(PAGE).render(student=student, assignment=assignment, notebook=notebook,
+                                               result=result, late=late)
 
 
 def write_pages(out, result, late=None):

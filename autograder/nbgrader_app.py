@@ -83,9 +83,8 @@ def warm_gradebook():
             gb.find_grade("g", "n", "a", "x").auto_score = 1
             gb.find_comment("s", "n", "a", "x").auto_comment = ""
             gb.db.commit()
-            notebook = gb.find_submission_notebook("n", "a", "x")
-            [(g.score, g.max_score, g.needs_manual_grade) for g in notebook.grades]
-            written_points(gb.find_notebook("n", "a")), notebook.score
+            scores_of(gb.find_submission_notebook("n", "a", "x"))
+            written_points(gb.find_notebook("n", "a"))
             gb.engine.dispose()  # no connection of the server's is inherited by the jobs
 
 
@@ -95,6 +94,11 @@ def share_engines():
     compiled the same statements again."""
     import nbgrader.api
     nbgrader.api.create_engine = functools.cache(nbgrader.api.create_engine)
+
+
+def scores_of(submitted):
+    """{test: (score, max score, waits for a person)} of an nbgrader SubmittedNotebook."""
+    return {g.name: (float(g.score or 0), float(g.max_score), bool(g.needs_manual_grade)) for g in submitted.grades}
 
 
 def written_points(notebook):

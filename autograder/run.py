@@ -277,11 +277,8 @@ def write_grades(out, work, submissions, rules, gradebook=None):
     from .gradebook import ClassGradebook
     rows, pending, ungraded = [], 0, 0
     write_config(out)
-    if gradebook is None:
-        gradebook = ClassGradebook(out, {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})})
-    else:
-        gradebook = nullcontext(gradebook)
-    with gradebook as gradebook:
+    with nullcontext(gradebook) if gradebook else ClassGradebook(
+            out, {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})}) as gradebook:
         for student, assignment, *_ in work:
             result = JobResult.load(out, student, assignment)
             if result is None:  # `feedback` before `grade` has graded it

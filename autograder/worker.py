@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .course import notebooks
 from .errors import GraderFault, last_line, stop_process
-from .feedback import describe, write_pages
+from .feedback import describe, warm_templates, write_pages
 from .formgrader import keep_graded
 from .limits import Limits
-from .nbgrader_app import nbgrader_api, written_points
+from .nbgrader_app import nbgrader_api, scores_of, share_engines, warm_gradebook, written_points
 from .protocol import CAPS
 from .results import JobResult, NotebookResult
 
@@ -33,8 +33,6 @@ def preload():
     from nbgrader.api import Gradebook  # noqa: F401
     from nbgrader.converters import Autograde  # noqa: F401
     from . import execute  # noqa: F401
-    from .feedback import warm_templates
-    from .nbgrader_app import share_engines, warm_gradebook
     # first uses, paid here once rather than in every job: nbformat's schema validators (strict, and relaxed for
     # nbconvert's steps), the gradebook's SQLAlchemy set-up, the feedback page's template
     for relax in (False, True):
@@ -114,10 +112,8 @@ def main(spec, zygote=None):
                 raise GraderFault(f"nbgrader reported success but graded no {nb_name}.ipynb")
             elif submission is not None and path.exists() and not reason:
                 nb = nbformat.read(path, as_version=4)
-                scores = {g.name: (float(g.score or 0), float(g.max_score), bool(g.needs_manual_grade))
-                          for g in submission.grades}
                 entry.score = float(submission.score or 0)
-                entry.tests, entry.errors = describe(nb, scores)
+                entry.tests, entry.errors = describe(nb, scores_of(submission))
                 entry.notices = list(nb.metadata.get("autograder", {}).get("notices", []))
                 if nb_name in spec["renamed"]:
                     entry.notices.insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
