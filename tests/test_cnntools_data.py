@@ -87,6 +87,7 @@ def test_digits_offline():
     raw, _ = data.load_digits_tensors(size=8, channels=1, pad=0)
     from sklearn.datasets import load_digits
     np.testing.assert_allclose(raw[:, 0].numpy(), load_digits().images / 16.0, atol=1e-7)
+    np.testing.assert_array_equal(y.numpy(), load_digits().target)
 
 
 # ---- checksum-verifying loaders, on files written here --------------------------------------------------------------
