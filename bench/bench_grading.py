@@ -13,15 +13,24 @@ minutes; `--n 12 --assignments dimensions` answers in about a minute. The NumPy 
 (`--n 18 --assignments dimensions forward backprop`, a quiet machine, 2026-12-03): 65.7 s against 20.8 s (3.17x),
 then 54.9 s against 17.8 s (3.08x) once the grader stopped building jsonschema's rfc3987 grammar; then, with warm
 zygotes (student processes forked from one that has imported NumPy, matplotlib and torch), torch's symbolic shapes
-preloaded and the class gradebook begun from a template, 54.6 s against 13.1 s (4.16x); the same grades.
-The mix of all four, 40 submissions: 238.3 s against 86.6 s (2.75x) before, 236.9 s against 80.4 s (2.95x) after,
-the same grades for all 40; the ten training notebooks are most of both sides' time, and their training is the
-same compute on both sides.
-Where the time goes now (18 NumPy submissions, 12.6 s, 22.6 s of CPU on 2 cores): about 8 s of it is paid once a
-run: the fork server's imports (torch, nbgrader, matplotlib: 2.8 s), the two warm zygotes (1.3 s each), the run's
-own imports and checks (nbgrader alone imports 0.9 s of Jupyter server extensions), the class gradebook (0.5 s
-before grading, 0.7 s after); each job then costs about 0.8 s of CPU: a third nbgrader's converters, validation and sqlite,
-the rest the tests themselves (their PyTorch oracles, the calls into the student's process, ~0.3 ms each).
+preloaded and the class gradebook begun from a template, 54.6 s against 13.1 s (4.16x); then, with nbgrader's
+first-use costs paid once in the fork server (the gradebook's SQLAlchemy set-up, 0.2 s a job; nbformat's validators;
+the page template), one SQLAlchemy engine a job, the zygotes started one after the other (the fork server keeps a
+core), matplotlib's font list lent to the zygotes, each result recorded as it comes and no CheckCellMetadata after
+Rebuild: 60.7 s against 10.5 s (5.80x; the same day, before the last three: 71.5 s against 13.4 s, 5.32x); the same
+grades.
+The mix of all four, 40 submissions: 238.3 s against 86.6 s (2.75x), then 236.9 s against 80.4 s (2.95x), 243.9 s
+against 73.7 s (3.31x) and, once cnntools read the digits without importing scikit-learn (0.7 s in the test and again
+in the student's process of every training notebook, on both sides), 217.9 s against 68.6 s (3.18x); the same grades
+for all 40. The ten training notebooks alone: 144.4 s against 68.4 s (2.11x). Training bounds the mix: a training
+notebook is about 10.5 s of one-thread compute in the student's process (the notebook itself sets one thread, so
+nbgrader's kernel runs the same compute at the same speed), and ten of them, two at a time on 2 cores, need about
+52 s, where 4x of the mix would leave 54 s for all 40 submissions.
+Where the time goes now (18 NumPy submissions, ~10 s): the first job starts after ~2.8 s (the fork server's imports
+and warm-ups, 3.3 s of CPU on one core; the run's checks and the two zygotes, one after the other, on the other);
+the jobs then take ~6.8 s, two at a time, each ~0.4 s of the grading process's CPU (the tests with their PyTorch
+oracles and calls into the student's process, ~0.3 ms each; nbgrader's converters and sqlite) while the student's
+process computes; grades.csv and the pages ~0.15 s.
 """
 import argparse
 import os
