@@ -16,6 +16,12 @@ def parent_and_state(pid):
     return int(fields[1]), fields[0].decode()
 
 
+def alive(pid):
+    """Whether a process is there and not a zombie (dead, waiting for its parent to read its exit status)."""
+    info = parent_and_state(pid)
+    return info is not None and info[1] != "Z"
+
+
 def descendants(pid, zombies=True):
     """pid and all its descendants (without the zombies, which hold no memory and run nothing, if asked)."""
     children = {}

@@ -98,6 +98,7 @@ def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None):
             print(f"{student}/{assignment}: {why}; {name} scores 0", file=sys.stderr)
         source = digest(sorted((SOURCE / assignment).glob("*.ipynb")))
         spec = {"student": student, "assignment": assignment, "limits": limits.to_json(), "out": str(out),
+                "run_pid": os.getpid(),
                 "work": str(out / ".work" / assignment / student),
                 "log": str(out / ".work" / "logs" / assignment / f"{student}.log"),
                 "notebooks": {k: str(v) for k, v in found.items()}, **notes,

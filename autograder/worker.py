@@ -17,6 +17,7 @@ from .feedback import describe, warm_templates, write_pages
 from .formgrader import keep_graded
 from .limits import Limits
 from .nbgrader_app import nbgrader_api, scores_of, share_engines, warm_gradebook, written_points
+from .procs import alive
 from .protocol import CAPS
 from .results import JobResult, NotebookResult
 
@@ -119,6 +120,8 @@ def main(spec, zygote=None):
                     entry.notices.insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
                                             f"{nb_name}.ipynb, the only notebook in the folder.")
             result.notebooks[nb_name] = entry
+    if not alive(spec["run_pid"]):  # killed: its zygotes died with it, and the student's process, seen dying, with them
+        raise GraderFault("the grading run was stopped while this submission was graded")
     keep_graded(root, out, student, assignment)
     write_pages(out, result)  # without the late-work rule, which the run applies when it writes the grades
     result.save(out)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .errors import SandboxUnavailable
 from .limits import Limits
-from .procs import descendants, kill_under, parent_and_state
+from .procs import alive, descendants, kill_under, parent_and_state
 
 HERE = Path(__file__).resolve().parent
 NOBODY = 65534
@@ -377,8 +377,7 @@ class Zygote:
 
     # ------------------------------------------------------------------ life cycle
     def running(self):
-        info = parent_and_state(self.pid) if self.pid else None
-        return info is not None and info[1] != "Z"
+        return bool(self.pid) and alive(self.pid)
 
     def students(self):
         """The pids of every live process under the zygote: the student's, and whatever they started."""

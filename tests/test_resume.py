@@ -109,3 +109,26 @@ def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path
     assert rerun.returncode == 0, rerun.stderr
     assert f"grading {count(subs) - len(finished)} of {count(subs)} submissions" in rerun.stderr
     assert (out / "grades.csv").read_text() == sequential, differing(out, sequential)
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's add_submission, as in every job
+def test_a_job_whose_run_died_saves_nothing(subs, tmp_path):
+    """What a job sees once its run was killed (the student's process dying with the run's zygotes) is no grade: the
+    job stops with a GraderFault before it writes a result or a page, and the next run grades that submission."""
+    from autograder.errors import GraderFault
+    from autograder.limits import Limits
+    from autograder.nbgrader_app import template_gradebook
+    from autograder.results import JobResult
+    from autograder.worker import main
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    out = tmp_path / "out"
+    spec = {"student": "solution", "assignment": ASSIGNMENT, "limits": Limits.from_env(timeout=60).to_json(),
+            "out": str(out), "work": str(tmp_path / "work"), "log": str(tmp_path / "job.log"),
+            "notebooks": {ASSIGNMENT: str(subs / "solution" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")},
+            "problems": {}, "renamed": {}, "key": "k", "submission_hash": "h",
+            "template": str(template_gradebook(out, ASSIGNMENT)), "run_pid": gone.pid}
+    with pytest.raises(GraderFault, match="grading run was stopped"):
+        main(spec)
+    assert JobResult.load(out, "solution", ASSIGNMENT) is None and not (out / "feedback").exists()
