@@ -17,8 +17,8 @@ preloaded and the class gradebook begun from a template, 54.6 s against 13.1 s (
 first-use costs paid once in the fork server (the gradebook's SQLAlchemy set-up, 0.2 s a job; nbformat's validators;
 the page template), one SQLAlchemy engine a job, the zygotes started one after the other (the fork server keeps a
 core), matplotlib's font list lent to the zygotes, each result recorded as it comes and no CheckCellMetadata after
-Rebuild: 60.7 s against 10.5 s (5.80x; the same day, before the last three: 71.5 s against 13.4 s, 5.32x); the same
-grades.
+Rebuild: 60.7 s against 10.5 s (5.80x), again 54.8 s against 9.5 s (5.76x); the same grades (the same day, before
+the last three of these: 71.5 s against 13.4 s, 5.32x).
 The mix of all four, 40 submissions: 238.3 s against 86.6 s (2.75x), then 236.9 s against 80.4 s (2.95x), 243.9 s
 against 73.7 s (3.31x) and, once cnntools read the digits without importing scikit-learn (0.7 s in the test and again
 in the student's process of every training notebook, on both sides), 217.9 s against 68.6 s (3.18x); the same grades
