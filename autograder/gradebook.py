@@ -24,7 +24,7 @@ COLUMNS = {"grade_cells": ("max_score", "cell_type"), "solution_cells": (),
            "task_cells": ("max_score", "cell_type"), "source_cells": ("cell_type", "locked", "source", "checksum")}
 
 
-def cells(notebook):
+def cells_of(notebook):
     """An nbgrader Notebook's cells: {kind: {name: its columns}}."""
     return {kind: {c.name: tuple(getattr(c, column) for column in COLUMNS[kind]) for c in getattr(notebook, kind)}
             for kind in CELL_KINDS}
@@ -75,10 +75,11 @@ class ClassGradebook:
                     have = self.gb.find_notebook(notebook.name, assignment)
                 except MissingEntry:
                     have = None
-                if have is not None and cells(have) == cells(notebook):
+                recorded, source = (cells_of(have) if have is not None else None), cells_of(notebook)
+                if recorded == source:
                     continue  # as recorded (every run after the first): nothing to write
                 if have is not None and have.submissions and any(
-                        cells(have)[kind].keys() != cells(notebook)[kind].keys() for kind in CELL_KINDS):
+                        recorded[kind].keys() != source[kind].keys() for kind in CELL_KINDS):
                     raise UsageError(f"the cells of {assignment}/{notebook.name} changed since {db_path(self.out)} "
                                      "recorded submissions of it: grade into a new --out folder")
                 if have is not None and not have.submissions:

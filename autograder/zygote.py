@@ -9,9 +9,10 @@ code runs; otherwise it runs in a user namespace as the caller. Each process is 
 size, open files and (as root) processes.
 
 A grading run lends each job a warm zygote (``Pool``), which has imported what the run's notebooks import in the
-student's process (``warm_for``), and so saves every submission those imports (torch and matplotlib: up to 1.2 s). Students graded one after another on it share nothing: before each fork the zygote kills
-every process left under it (it is their subreaper, in their own pid namespace) and empties the home, /tmp and
-/dev/shm; it is not dumpable, so no student process can read or trace it; one that it stops answering is replaced.
+student's process (``warm_for``), and so saves every submission those imports (torch and matplotlib: up to 1.2 s).
+Students graded one after another on it share nothing: before each fork the zygote kills every process left under it
+(it is their subreaper, in their own pid namespace) and empties the home, /tmp and /dev/shm; it is not dumpable, so no
+student process can read or trace it; one that it stops answering is replaced.
 """
 import contextlib
 import json
