@@ -47,7 +47,7 @@ class SandboxUnavailable(Exception):
 
 class GraderFault(BaseException):
     """The grader failed on a submission through no doing of the student's (a sandbox that would not start before any
-    of the student's code ran, a sandbox that stopped under it because the run was stopped, nbgrader grading nothing):
+    of the student's code ran, a run that was killed while the job graded, nbgrader grading nothing):
     the grading process stops (``stop_process``) without a result, and the run grades the submission once more before
     it records the failure. A BaseException, so that no test's ``except Exception`` takes it for its own."""
     EXIT = 3  # the grading process's exit status when one stopped it

@@ -11,7 +11,7 @@ import threading
 import time
 
 from . import protocol
-from .errors import GraderFault, GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable
+from .errors import GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable
 from .handles import Incoming, Outgoing, remote_exception
 from .limits import Limits
 from .procs import memory_of
@@ -67,6 +67,9 @@ class Sandbox:
             except SandboxUnavailable:  # stopped by an earlier student, say: the run replaces it after this job
                 pass
         self.lent = None
+        if self.own is not None and not self.own.running():  # killed by the last student's code
+            self.own.close()
+            self.own = None
         if self.own is None:
             self.own = Zygote.start(self.files, self.limits, self.python, deadline=deadline)
         return self.own.fork(fds, deadline)
@@ -117,15 +120,12 @@ class Sandbox:
                 return
             time.sleep(0.25)
 
-    def _check_zygote(self):
-        """A student process dies with its zygote, which is the run's: when the run is stopped, no grade is to be
-        made of what follows (nor when a student's code kills the zygote: the run grades it once more)."""
-        if self.proc is not None and not self.proc.zygote.running():
-            raise GraderFault("the sandbox stopped under the student's code: the grading run was stopped, or the "
-                              "student's code killed the sandbox's zygote")
-
     def death_reason(self):
-        self._check_zygote()
+        if not self.proc.zygote.running():
+            # the student's code killed it (same uid, same pid namespace), or the run was killed, which the job
+            # finds before it saves anything (worker.main); the next cell runs in a zygote of the job's own
+            self.kill()
+            return "the student's code stopped the sandbox it ran in"
         if self.over_memory:
             self.kill()
             return (f"the student's processes used more than {self.limits.memory_mb} MB of memory together "
@@ -162,7 +162,6 @@ class Sandbox:
     def request(self, header, blobs=(), deadline=None):
         """Send one request; return (reply header, blobs). Raises GradingStopped subclasses."""
         if not self.alive():
-            self._check_zygote()
             raise SandboxDied(self.dead or "the student's Python is not running")
         deadline = deadline if deadline is not None else time.monotonic() + 3600
         try:

@@ -533,6 +533,27 @@ seen['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
         assert probe["uid"] == 65534
 
 
+def test_a_student_who_kills_the_zygote_loses_only_that_cell():
+    """The zygote runs as the student (same uid, same pid namespace), so their code can kill it: that is their
+    process's death, told as such, not the grader's failure (which would zero the whole notebook); the next request
+    gets a fresh student process from a zygote of the job's own."""
+    from autograder.errors import SandboxDied
+    from autograder.limits import Limits
+    from autograder.sandbox import Sandbox
+    box = Sandbox([], Limits(memory_mb=1024))
+    box.start(time.monotonic() + 60)
+    try:
+        box.deadline = time.monotonic() + 60
+        with pytest.raises(SandboxDied, match="stopped the sandbox it ran in"):
+            box.op({"op": "exec", "code": "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\n"
+                                          "time.sleep(30)"}, deadline=box.deadline)
+        box.start(time.monotonic() + 60)
+        box.op({"op": "exec", "code": "x = 6 * 7"}, deadline=box.deadline)
+        assert box.op({"op": "get", "name": "x"}, deadline=box.deadline) == 42
+    finally:
+        box.close()
+
+
 def test_a_test_that_sends_too_much_is_the_graders_limit_not_the_students_crash(monkeypatch):
     """A message over the frame limit, from the trusted side, fails that test as GraderLimitation; the student's
     process is not blamed (or killed) for it."""
