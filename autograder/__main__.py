@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 
+from . import interrupt
 from .course import assignments
 from .errors import UsageError
 
@@ -63,6 +64,7 @@ def main(argv=None):
     pub = commands.add_parser("publish", help="write the public student repository (default: _build/public)")
     pub.add_argument("out", nargs="?", help="the folder to write (new, empty, or an earlier publish)")
     pub.add_argument("--book", help="the built book (default: _build/html)")
+    interrupt.install()
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -90,6 +92,7 @@ def main(argv=None):
         else:
             from .run import grade_all
             grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late)
+        interrupt.check()  # a ^C that a finaliser dropped still ends the command as one
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 2
