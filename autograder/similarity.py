@@ -3,7 +3,7 @@ cell, for the instructor's eyes only (OUT/similarity/, beside the gradebook; nev
 tree).
 
 Every pair of students' answers to each code question (a solution cell, by grade_id) is compared by copydetect
-(winnowed k-gram fingerprints, MOSS's method). Its tokenizer (Pygments) already makes each identifier 'V' (a defined
+(k-gram fingerprints, MOSS's method). Its tokenizer (Pygments) already makes each identifier 'V' (a defined
 function's name 'F'), each string 'S', and drops comments and whitespace, so renamed variables, removed comments
 and reflowed lines change nothing; what it keeps of a docstring, one 'S', this module removes (a copy without the
 docstrings would lose every k-gram across each). The released notebook's code is boilerplate: a k-gram found in it
@@ -11,6 +11,9 @@ counts for nothing, so the code students were given never makes two of them alik
 """
 import csv
 import io
+import multiprocessing
+import os
+import signal
 import sys
 import tokenize
 from itertools import combinations
@@ -29,8 +32,11 @@ from .publish import WORKFLOW
 from .submissions import find_jobs
 
 K = defaults.NOISE_THRESHOLD  # the shortest match that counts, in characters of copydetect's filtered code
-WINDOW = defaults.GUARANTEE_THRESHOLD - K + 1  # copydetect's defaults: every k-gram is a fingerprint
+# Every k-gram is a fingerprint (copydetect's default): winnowing keeps the smallest hash of each window, and
+# copydetect hashes with Python's hash(), salted anew in each process, so a wider window gives another report each run.
+WINDOW = 1
 TOP = 10  # pairs per question shown side by side on the page
+PARTS = 16  # the pairs of a question are compared in this many parts, shared among the cores
 
 
 def without_docstrings(source):
@@ -66,14 +72,16 @@ def released(assignment):
         if not path.is_file():
             raise UsageError(f"{path.relative_to(ROOT)} not found: run `python -m autograder release {assignment}`")
         code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-        hashes = {h for c in code for h in fingerprint(c.source).hashes}  # all its k-grams, as WINDOW is 1
+        hashes = {h for c in code for h in fingerprint(c.source).hashes}
         found[name] = ([claimed_id(c) for c in code if is_solution(c)], np.array(sorted(hashes)))
     return found
 
 
 def answers(path, questions):
-    """{grade_id: source} of the code answer cells in a student's notebook (the last one, as grading takes it)."""
-    return {claimed_id(c): c.source for c in nbformat.read(path, as_version=4).cells
+    """{grade_id: source} of the code answer cells in a student's notebook (the last one, as grading takes it; a
+    source that is not text, which nbformat lets through, is empty)."""
+    cells = nbformat.read(path, as_version=4).cells
+    return {claimed_id(c): c.source if isinstance(c.source, str) else "" for c in cells
             if c.cell_type == "code" and claimed_id(c) in questions}
 
 
@@ -83,8 +91,31 @@ def similarity(a, b):
     return sum(shares) / 2
 
 
+_prints = None  # the fingerprints that a pool's process compares (set in it by _share)
+
+
+def _share(prints):
+    global _prints
+    _prints = prints
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the parent's to act on: it ends the pool
+
+
+def _compare(part):
+    """[(similarity, a, b)] of every `part`-th pair of the students of _prints."""
+    pairs = list(combinations(sorted(_prints), 2))[part::PARTS]
+    return [(similarity(_prints[a], _prints[b]), a, b) for a, b in pairs]
+
+
+def ranked(prints):
+    """[(similarity, a, b)] of every pair of students in `prints` ({student: fingerprint}), highest first, on every
+    core. Forked, so the processes share the fingerprints (copydetect's hash() agrees only within one process)."""
+    with multiprocessing.get_context("fork").Pool(len(os.sched_getaffinity(0)), _share, (prints,)) as pool:
+        pairs = [pair for part in pool.map(_compare, range(PARTS)) for pair in part]
+    return sorted(pairs, key=lambda p: -p[0])
+
+
 def shared_lines(fp, slices):
-    """Numbers (0-based) of the lines of the code of `fp` are mostly inside copydetect's copied slices of `fp`."""
+    """Numbers (0-based) of the lines of `fp`'s code that are mostly inside `slices` (copydetect's copied ranges)."""
     covered = bytearray(len(fp.raw_code) + 1)
     for start, end in zip(*slices):
         covered[int(start):int(end)] = b"\1" * (int(end) - int(start))
@@ -147,9 +178,7 @@ def report(submissions, assignment, out, threshold=0.0):
             label = q if len(release) == 1 else f"{name}/{q}"
             code = codes.get((name, q), {})
             prints = {s: fingerprint(source, boilerplate) for s, source in code.items()}
-            pairs = sorted(((similarity(prints[a], prints[b]), a, b) for a, b in combinations(sorted(prints), 2)),
-                           key=lambda p: -p[0])
-            pairs = [p for p in pairs if p[0] > threshold]
+            pairs = [p for p in ranked(prints) if p[0] > threshold]
             rows += [(label, a, b, f"{s:.3f}") for s, a, b in pairs]
             shown.append((label, len(code), [(s, a, b, side_by_side(code, prints, a, b)) for s, a, b in pairs[:TOP]]))
     folder = out / "similarity"
