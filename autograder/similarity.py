@@ -180,13 +180,15 @@ def report(submissions, assignment, out, threshold=0.0):
             prints = {s: fingerprint(source, boilerplate) for s, source in code.items()}
             pairs = [p for p in ranked(prints) if p[0] > threshold]
             rows += [(label, a, b, f"{s:.3f}") for s, a, b in pairs]
-            shown.append((label, len(code), [(s, a, b, side_by_side(code, prints, a, b)) for s, a, b in pairs[:TOP]]))
+            comparable = sum(1 for fp in prints.values() if fp.hashes)  # beyond the given code, and long enough
+            shown.append((label, comparable, [(s, a, b, side_by_side(code, prints, a, b)) for s, a, b in pairs[:TOP]]))
     folder = out / "similarity"
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([("question", "student_a", "student_b", "similarity"), *rows])
     write_atomic(folder / f"{assignment}.csv", text.getvalue())
     page = TEMPLATES.get_template("similarity.html.j2").render(
-        assignment=assignment, questions=shown, notes=notes, threshold=threshold, top=TOP, students=len(work))
+        assignment=assignment, questions=shown, notes=notes, threshold=threshold, top=TOP, k=K,
+        students=len(work))
     write_atomic(folder / f"{assignment}.html", page)
     for line in notes:
         print(line, file=sys.stderr)

@@ -37,6 +37,7 @@ def subs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("subs")
     ana = solution_answers(COPIED + ["conv2d_forward", "relu_forward"])
     with_answers(folder, "ana", ana)
+    (folder / "ana" / ASSIGNMENT / ".submitted").write_text('{"lms": "canvas", "lms_id": "17", "late": false}')  # collect's
     with_answers(folder, "ben", {f: disguise(ana[f]) for f in COPIED})
     for i, student in enumerate(["cai", "dan"]):
         with_answers(folder, student, {f: docstring_of(f) + INDEPENDENT[f][i] for f in INDEPENDENT})
@@ -97,6 +98,8 @@ def test_the_released_code_makes_no_pair_similar(report):
 def test_the_page_shows_each_top_pair_with_the_shared_lines_marked(report):
     page = report["page"]
     assert "For the instructor only" in page
+    # ana, ben, cai and dan wrote code of their own; the release that eve, fay and hal handed in is none
+    assert '<a href="#conv2d_forward_naive">conv2d_forward_naive</a></td><td>4</td>' in page
     top = page.split('<h2 id="conv2d_forward_naive">')[1].split("<h2")[0]
     assert top.index("ana</b>") < top.index("ben</b>")  # the copy first
     shared = re.findall(r'<div class="shared">(.*?)</div>', top)
