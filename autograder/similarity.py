@@ -143,7 +143,7 @@ def check_out(out):
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out is a file, not a folder: {out}")
-    if out == ROOT or (ROOT in out.parents and ROOT / "_grading" not in out.parents):
+    if out == ROOT or (ROOT in out.parents and ROOT / "_grading" not in [out, *out.parents]):
         raise UsageError(f"--out {out} is inside the repository: use a folder under _grading/ (never published)")
     if any((p / WORKFLOW).is_file() for p in [out, *out.parents]):
         raise UsageError(f"--out {out} is inside a published course: students would see the report")
