@@ -10,9 +10,9 @@ seconds (CPU time is the fairer figure on a busy machine), and the median simila
 pairs (students who started from the same answer are alike too: the variants are few).
 
 Measured on the 2-core development machine, shared with other work (load average 11 to 13): 300 students, 44,850
-pairs, 27.7 s of CPU (about 2 s of imports, 5 s reading the notebooks and fingerprinting the answers in the parent,
-20 s comparing pairs in the pool, split between the cores), 93 s wall-clock under that load. On 2 idle cores that is
-about 7 + 20 / 2 = 17 s. Every k-gram is a fingerprint (see similarity.WINDOW): winnowing with a window of 6 halved
+pairs, 27.7 to 30.1 s of CPU in two runs (about 2 s of imports, 5 s reading the notebooks and fingerprinting the
+answers in the parent, 20 s comparing pairs in the pool, split between the cores), 93 to 105 s wall-clock under that
+load, which left this process about a third of the machine. On 2 idle cores that is about 7 + 20 / 2 = 17 s. Every k-gram is a fingerprint (see similarity.WINDOW): winnowing with a window of 6 halved
 the pairs' time but changed the report from run to run.
 """
 import argparse
