@@ -6,6 +6,7 @@
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
     python -m autograder collect DOWNLOAD --assignment A --out SUBMISSIONS [--layout L] [--roster CSV] [--replace]
+    python -m autograder similarity SUBMISSIONS --assignment A --out DIR [--threshold T]
     python -m autograder settings [--strict]
     python -m autograder publish [OUT] [--book DIR]
 """
@@ -59,6 +60,12 @@ def main(argv=None):
     exp.add_argument("--assignment", required=True)
     exp.add_argument("--column", help="the assignment's column in Canvas, e.g. 'forward (123456)' "
                                       "(default: the assignment's name)")
+    sim = commands.add_parser("similarity", help="how alike each pair of students' answers is, question by question: "
+                                                 "OUT/similarity/A.csv and .html, for the instructor only")
+    sim.add_argument("submissions")
+    sim.add_argument("--assignment", required=True)
+    sim.add_argument("--out", required=True, help="the grading folder (the report goes to its similarity/)")
+    sim.add_argument("--threshold", type=float, default=0.0, help="list only pairs more similar than this (0-1)")
     st = commands.add_parser("settings", help="check course.yml: warn about placeholders (--strict: stop)")
     st.add_argument("--strict", action="store_true")
     pub = commands.add_parser("publish", help="write the public student repository (default: _build/public)")
@@ -86,6 +93,9 @@ def main(argv=None):
         elif args.command == "collect":
             from .collect import collect
             collect(args.download, args.assignment, args.out, args.layout, args.roster, args.replace)
+        elif args.command == "similarity":
+            from .similarity import report
+            report(args.submissions, args.assignment, args.out, args.threshold)
         elif args.command == "feedback":
             from .run import write_feedback
             write_feedback(args.submissions, args.out, args.assignment, args.late)
