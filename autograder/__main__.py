@@ -72,6 +72,7 @@ def main(argv=None):
     pub.add_argument("out", nargs="?", help="the folder to write (new, empty, or an earlier publish)")
     pub.add_argument("--book", help="the built book (default: _build/html)")
     interrupt.install()
+    args = None
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -107,7 +108,8 @@ def main(argv=None):
         print(f"autograder: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("autograder: interrupted; finished grades are kept, rerun to grade the rest", file=sys.stderr)
+        kept = "; finished grades are kept, rerun to grade the rest" if args and args.command == "grade" else ""
+        print(f"autograder: interrupted{kept}", file=sys.stderr)
         return 130
     return 0
 
