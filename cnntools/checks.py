@@ -134,6 +134,24 @@ def _value_hint(arr, want, tol):
     if arr.ndim >= 2 and arr.shape[-1] == arr.shape[-2] and \
             float(np.max(np.abs(arr - np.swapaxes(want, -1, -2)))) <= tol:
         return "the last two axes (H and W) are transposed"
+    if arr.ndim >= 2 and float(np.max(np.abs(arr - want[..., ::-1, ::-1]))) <= tol:
+        return ("the last two axes are reversed (the answer is rotated by 180 degrees): is a filter flipped where "
+                "it should not be, or not flipped where it should?")
+    for axis in (-1, -2):
+        if arr.ndim >= -axis and arr.shape[axis] > 2:
+            for step in (1, -1):
+                moved, kept = (slice(step, None), slice(None, -step)) if step > 0 else (slice(None, step),
+                                                                                        slice(-step, None))
+                index = [slice(None)] * arr.ndim
+                a, b = list(index), list(index)
+                a[axis], b[axis] = moved, kept
+                if float(np.max(np.abs(arr[tuple(a)] - want[tuple(b)]))) <= tol < \
+                        float(np.max(np.abs(want[tuple(a)] - want[tuple(b)]))):  # want itself does not repeat
+                    return (f"the answer is shifted by one {'column' if axis == -1 else 'row'}: an index off by one, "
+                            "or the padding on one side only?")
+    if np.allclose(np.sort(arr, axis=None), np.sort(want, axis=None), rtol=0, atol=tol):
+        return ("the right values in the wrong places: are two axes swapped or one reversed, or does a reshape "
+                "read them in the wrong order?")
     norm = float(np.sum(want * want))
     if norm > 0:
         factor = float(np.sum(arr * want)) / norm
