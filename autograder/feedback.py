@@ -5,6 +5,7 @@ code, nbgrader#917): a test cell is shown as it was released, its hidden part re
 its message only, never by a traceback through the hidden tests. Everything is escaped and capped, so the page stays
 small whatever the student's code printed.
 """
+import hashlib
 from pathlib import Path
 
 import jinja2
@@ -78,7 +79,8 @@ def describe(nb, scores):
         if what == "written" and gid in scores:
             score, maximum, pending = scores[gid]
             message = "" if pending else "You left this answer empty."  # nbgrader scores an unchanged stub 0
-            tests.append(TestResult(gid, score, maximum, False, message, written=True, pending=pending))
+            tests.append(TestResult(gid, score, maximum, False, message, written=True, pending=pending,
+                                    answer=hashlib.sha256(cell.source.encode()).hexdigest()[:16]))
         elif what == "test" and gid in scores:
             err = _error(cell)
             score, maximum, _ = scores[gid]
