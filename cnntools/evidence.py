@@ -85,6 +85,8 @@ def _where(lead, got, want, tol, index, hidden):
 
 
 PANEL = 200         # pixels of a panel's longer side at most
+SLOT = 150          # pixels of width a panel and its title take at least
+DPI = 96            # text of 9 points is 12 pixels high
 ANNOTATE = 16       # panels of at most this many entries get their values written in the cells
 _RED, _GREY = (215, 48, 39), (235, 235, 235)
 
@@ -94,14 +96,14 @@ def _canvas(width, height):
     ``text``, so no axes are laid out (an axes costs ~10x a picture's whole drawing)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(width / 72, height / 72), dpi=72)
+    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
 
 
 def _png(fig):
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=72, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -144,28 +146,29 @@ def value_picture(what, got, want, tol, index=None, hidden=False):
                   ("|your output - expected|", diff, colours(diff))]
     rows, cols = g.shape
     cell = int(np.clip(PANEL // max(rows, cols), 2, 36))
-    pw, ph, gap, head = cols * cell, rows * cell, 18, 40
-    scale = 0 if hidden else 14 + 50
+    pw, ph, gap, head = cols * cell, rows * cell, 18, 46
+    slot = max(pw, SLOT)
+    scale = 0 if hidden else 14 + 60
     title = f"{what}: {part}"
-    width = max(len(panels) * (pw + gap) + gap + scale, 420, int(5.6 * len(title)) + 20)
+    width = max(len(panels) * (slot + gap) + gap + scale, int(7 * len(title)) + 20)
     height = ph + head + 12
     fig = _canvas(width, height)
     text = dict(ha="center", va="center", fontsize=9)
-    fig.text(0.5, 1 - 12 / height, title, **text)
+    fig.text(0.5, 1 - 13 / height, title, **text)
     small = g.size <= ANNOTATE
     for k, (title, values, rgb) in enumerate(panels):
-        x0 = gap + k * (pw + gap)
+        x0 = gap + k * (slot + gap) + (slot - pw) // 2
         img = np.kron(rgb, np.ones((cell, cell, 1), np.uint8))
         _outline(img, r, c, cell)
         fig.figimage(img, xo=x0, yo=8)
-        fig.text((x0 + pw / 2) / width, (8 + ph + 12) / height, title, **text)
+        fig.text((x0 + pw / 2) / width, (8 + ph + 14) / height, title, **text)
         if small and values is not None:
             for (i, j), v in np.ndenumerate(values):
                 fig.text((x0 + (j + 0.5) * cell) / width, (8 + ph - (i + 0.5) * cell) / height, f"{v:.3g}",
                          ha="center", va="center", fontsize=8, color="white" if abs(v) > 0.6 * top else "black")
     if scale:  # the one colour scale of the three panels
         bar = (cmap(np.linspace(1, 0, ph))[:, None, :3] * 255).astype(np.uint8).repeat(12, axis=1)
-        x0 = len(panels) * (pw + gap) + gap
+        x0 = len(panels) * (slot + gap) + gap
         fig.figimage(bar, xo=x0, yo=8)
         for y, v in ((8 + ph, top), (8 + ph / 2, 0.0), (8, -top)):
             fig.text((x0 + 16) / width, y / height, _fmt(v), ha="left", va="center", fontsize=8)
@@ -187,9 +190,9 @@ def shape_picture(what, got_shape, want_shape):
     boxes = [("your output", tuple(got_shape), (244, 165, 130)), ("expected", tuple(want_shape), (146, 197, 222))]
     dims = [((s[-2] if len(s) > 1 else 1), (s[-1] if len(s) else 1)) for _, s, _ in boxes]
     cell = int(np.clip(160 // max(max(d) for d in dims), 2, 36))
-    gap, head, foot = 40, 28, 40
+    gap, head, foot = 60, 32, 40
     title = f"{what}: the shapes (rows and columns to scale)"
-    width = max(sum(c * cell for _, c in dims) + 3 * gap, 420, int(5.6 * len(title)) + 20)
+    width = max(sum(c * cell for _, c in dims) + 3 * gap, 420, int(7 * len(title)) + 20)
     height = max(r for r, _ in dims) * cell + head + foot
     fig = _canvas(width, height)
     fig.text(0.5, 1 - 12 / height, title, ha="center", va="center", fontsize=9)

@@ -98,9 +98,9 @@ class _Case:
 
 def _whose(exc, tb):
     """'student' when ``exc`` was raised in the student's code, else 'test' (a check of cnntools, or the test's own
-    line). The grader marks the student's exceptions (``student_traceback``); in a notebook, the student's functions
+    line). The grader marks the student's exceptions (``student_name``); in a notebook, the student's functions
     are the frames below the test's that live in the notebook's own namespace."""
-    if getattr(exc, "student_traceback", None):
+    if getattr(exc, "student_name", None) or getattr(exc, "student_traceback", None):
         return "student"
     if tb is None:
         return "test"
@@ -179,7 +179,7 @@ class Cases:
             message = f"your code raised {name}: {exc}"
             if isinstance(exc, NotImplementedError):
                 message = f"{self.function} is not written yet (it raises NotImplementedError)"
-            elif whose == "student" or getattr(exc, "student_name", None):
+            elif whose == "student":
                 raised = f"{self.function} raised {name}: {str(exc)[:200]} (see the case above)"
         self.raised = raised
         if what:
