@@ -88,6 +88,14 @@ def error_output(ename, evalue, lines=None):
     return new_output("error", ename=str(ename), evalue=evalue, traceback=list(lines or [f"{ename}: {evalue}"]))
 
 
+def warned(stderr):
+    """What the student's code wrote to stderr, as lines of a test's output (where warnings cost no points)."""
+    if not stderr:
+        return ""
+    return "".join(f"your code warned: {line}\n" if i == 0 else f"  {line}\n"
+                   for i, line in enumerate(stderr.rstrip("\n").splitlines()))
+
+
 class Session:
     """One notebook's run: the student's process (restarted, and the student's cells replayed, after a crash or a
     timeout) and the trusted namespace."""
@@ -199,7 +207,8 @@ class Session:
         """
         out, err = BoundedText(CAPS["output"]), BoundedText(CAPS["output"])
         self.names.cache.clear()
-        self.sandbox.on_output = lambda o, e: (out.write(o), err.write(e))
+        # what the student's code writes to stderr (a warning) goes with the output of the case that caused it
+        self.sandbox.on_output = lambda o, e: (out.write(o), out.write(warned(e)))
         self.sandbox.deadline = self.deadline()
         try:
             tree = ast.parse(source, label)
@@ -317,10 +326,18 @@ class Session:
         points = float(cell.metadata["nbgrader"].get("points") or 0)
         score = cases.score() / cases.points * points if points else 0.0
         hidden = hidden_lines(cell.source)
-        meta["cases"] = {"total": len(cases.verdicts), "failed": [
-            {"kind": v.kind, "where": "hidden" if v.line in hidden else "visible", "message": v.message,
-             "points": round(v.points / cases.points * points, 4), "student_traceback": v.student_traceback[-3000:]}
-            for v in cases.failures()]}
+        failed = []
+        for v in cases.failures():
+            where = "hidden" if v.line in hidden else "visible"
+            case = {"kind": v.kind, "where": where, "message": v.message,
+                    "points": round(v.points / cases.points * points, 4),
+                    "student_traceback": v.student_traceback[-3000:], "repro": v.repro(where == "hidden")}
+            # drawn here, for failing cases only, as the hidden ones must be (cnntools.evidence)
+            picture = v.picture(where == "hidden") if sum("picture" in c for c in failed) < CAPS["pictures"] else None
+            if picture is not None:
+                case["picture"] = {"png": picture.png, "alt": picture.alt}
+            failed.append(case)
+        meta["cases"] = {"total": len(cases.verdicts), "failed": failed}
         text = f"{points:g}" if score >= points else f"{min(round(score, 4), points - 1e-4):g}"
         cell.outputs.append(new_output("execute_result", {"text/plain": text}))
 

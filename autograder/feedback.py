@@ -5,6 +5,7 @@ code, nbgrader#917): a test cell is shown as it was released, its hidden part re
 its message only, never by a traceback through the hidden tests. Everything is escaped and capped, so the page stays
 small whatever the student's code printed.
 """
+import hashlib
 from pathlib import Path
 
 import jinja2
@@ -37,14 +38,24 @@ def _stdout(cell):
                    if out.get("output_type") == "stream")
 
 
+def case_label(case):
+    where = "hidden test" if case["where"] == "hidden" else "visible test"
+    return f"[{where}, {case['kind']}, -{case['points']:.3g}]"
+
+
+def failed_cases(cases):
+    """The failing cases the page lists one by one: [{"label", "message", "repro", "picture": {png, alt} or None}]."""
+    return [{"label": case_label(c), "message": c["message"], "repro": c.get("repro", ""),
+             "picture": c.get("picture")} for c in cases.get("failed", [])[:CAPS["cases_listed"]]]
+
+
 def case_report(cases):
     """Every failing case of a partially credited test, a line each: its kind, where it is, its points."""
     failed = cases.get("failed", [])
     lost = sum(c["points"] for c in failed)
     lines = [f"{len(failed)} of {cases.get('total', len(failed))} cases failed, worth {lost:.3g} points:"]
     for c in failed[:CAPS["cases_listed"]]:
-        where = "hidden test" if c["where"] == "hidden" else "visible test"
-        lines.append(f"- [{where}, {c['kind']}, -{c['points']:.3g}] {c['message']}")
+        lines.append(f"- {case_label(c)} {c['message']}")
     if len(failed) > CAPS["cases_listed"]:
         rest = failed[CAPS["cases_listed"]:]
         lines.append(f"- ... and {len(rest)} more, worth {sum(c['points'] for c in rest):.3g} points")
@@ -68,7 +79,8 @@ def describe(nb, scores):
         if what == "written" and gid in scores:
             score, maximum, pending = scores[gid]
             message = "" if pending else "You left this answer empty."  # nbgrader scores an unchanged stub 0
-            tests.append(TestResult(gid, score, maximum, False, message, written=True, pending=pending))
+            tests.append(TestResult(gid, score, maximum, False, message, written=True, pending=pending,
+                                    answer=hashlib.sha256(cell.source.encode()).hexdigest()[:16]))
         elif what == "test" and gid in scores:
             err = _error(cell)
             score, maximum, _ = scores[gid]
@@ -86,7 +98,8 @@ def describe(nb, scores):
                 (c["student_traceback"] for c in (cases or {}).get("failed", []) if c.get("student_traceback")), "")
             tests.append(TestResult(gid, score, maximum, err is None and score >= maximum,
                                     _cap(message, CAPS["test_message"]), _cap(_stdout(cell)),
-                                    _cap(extra.get("stderr", "")), _cap(traceback), strip_hidden(cell.source)))
+                                    _cap(extra.get("stderr", "")), _cap(traceback), strip_hidden(cell.source),
+                                    cases=failed_cases(cases or {}) if not err else []))
         elif what in ("student", "setup") and len(errors) < CAPS["errors_listed"]:
             err = _error(cell)
             if err:

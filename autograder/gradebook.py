@@ -6,8 +6,14 @@ Only the run's parent process writes it, when it writes grades.csv: each job gra
 as nbgrader's ``auto_score``; the scores and comments a person gives in formgrader (``manual_score``,
 ``extra_credit``, ``manual_comment``) are never written here, so a regrade keeps them, and ``with_hand_grades``
 reads them back into the results from which the pages and grades.csv are made.
+
+A written answer that changed since a person graded it is flagged for grading again, as nbgrader's autograde flags
+every hand-graded cell it grades again (``needs_manual_grade``): formgrader lists it among those to grade, and it
+counts as pending (0) until a person saves its grade, which clears the flag. The digest of each written answer last
+recorded is kept beside the gradebook (``ANSWERS``), since nbgrader's tables have no column for it.
 """
 import copy
+import json
 import warnings
 from pathlib import Path
 
@@ -15,7 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
 from .errors import UsageError
-from .files import copy_atomic
+from .files import copy_atomic, write_atomic
 from .nbgrader_app import alembic_on_path
 
 CELL_KINDS = ("grade_cells", "solution_cells", "task_cells", "source_cells")
@@ -34,6 +40,9 @@ def db_path(out):
     return Path(out) / "gradebook.db"
 
 
+ANSWERS = ".written-answers.json"  # {"student/assignment/notebook/cell": digest of the answer last recorded}
+
+
 class ClassGradebook:
     """The run's OUT/gradebook.db, open for one pass over the results (a context manager)."""
 
@@ -43,6 +52,8 @@ class ClassGradebook:
         self.gb = None
         self.synced = set()
         self.recorded = set()  # the results recorded through this object (a run records each as it comes)
+        self.answers, self.answers_changed = {}, False
+        self.regrades = 0      # written answers graded by hand that changed since: pending again (with_hand_grades)
 
     def __enter__(self):
         self.out.mkdir(parents=True, exist_ok=True)
@@ -52,10 +63,16 @@ class ClassGradebook:
             # a subprocess (2 s) for its schema version; the copy's cells are made to fit below, as any others
             copy_atomic(next(iter(self.templates.values())), db_path(self.out))
         self.gb = Gradebook(f"sqlite:///{db_path(self.out)}")
+        try:
+            self.answers = json.loads((self.out / ANSWERS).read_text())
+        except (OSError, ValueError):
+            self.answers = {}
         return self
 
     def __exit__(self, *exc):
         self.gb.close()
+        if self.answers_changed:
+            write_atomic(self.out / ANSWERS, json.dumps(self.answers, indent=0, sort_keys=True))
 
     def prepare(self, assignments):
         """Check, before grading, that each assignment's cells fit what the gradebook recorded."""
@@ -114,7 +131,16 @@ class ClassGradebook:
                 test = tests.get(grade.name)
                 # a test that did not run (the notebook was not handed in, the grader stopped) scores 0
                 grade.auto_score = None if test is not None and test.pending else (test.score if test else 0.0)
-                grade.needs_manual_grade = grade.auto_score is None and grade.manual_score is None
+                regrade = False
+                if test is not None and test.written and test.answer:
+                    key = f"{result.student}/{result.assignment}/{notebook.name}/{grade.name}"
+                    changed = self.answers.get(key, test.answer) != test.answer
+                    if self.answers.get(key) != test.answer:
+                        self.answers[key], self.answers_changed = test.answer, True
+                    # graded by hand, then changed: to grade again (flagged until a person saves a grade)
+                    by_hand = grade.manual_score is not None or bool(grade.extra_credit)
+                    regrade = by_hand and (changed or grade.needs_manual_grade) and test.pending
+                grade.needs_manual_grade = (grade.auto_score is None and grade.manual_score is None) or regrade
         self.gb.db.commit()
         self.recorded.add(mark)
 
@@ -133,6 +159,11 @@ class ClassGradebook:
             for test in found.tests:
                 grade = grades.get(test.name)
                 if grade is None or (grade.manual_score is None and not grade.extra_credit):
+                    continue
+                if test.written and grade.needs_manual_grade:  # changed since it was graded: pending again
+                    test.message = (f"You changed this answer after it was graded ({float(grade.manual_score or 0):g} "
+                                    "points): your grader will grade it again.")
+                    self.regrades += 1
                     continue
                 base = test.score if grade.manual_score is None else float(grade.manual_score)
                 test.score = base + float(grade.extra_credit or 0)

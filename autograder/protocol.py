@@ -33,6 +33,7 @@ CAPS = {
     "shown": 4_000,          # any other block of text on a feedback page
     "test_message": 6_000,   # a test's verdict on the page: every failing case, a line each
     "cases_listed": 40,      # failing cases listed by message per test (the rest are counted)
+    "pictures": 12,          # failing array cases drawn per test (a picture is ~10 KB of PNG, ~50 ms to draw)
     "errors_listed": 40,     # failing cells of the student's listed per notebook
     "gradescope": 20_000,    # one test's output in results.json
     "log": 4_000,            # the end of nbgrader's log kept in a result

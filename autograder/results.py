@@ -28,6 +28,8 @@ class TestResult:
     written: bool = False        # a written answer, graded by hand (in formgrader), never by the grader
     pending: bool = False        # a written answer nobody has graded yet: it counts 0 until then
     by_hand: bool = False        # the score was given by a person (formgrader), not by the test
+    answer: str = ""             # a written answer's digest: a changed answer is graded by hand again
+    cases: list = dataclasses.field(default_factory=list, repr=False)  # the failing cases, for the page (feedback.py)
 
     def gradescope(self, notebook):
         output = self.message or "passed"

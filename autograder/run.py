@@ -304,8 +304,9 @@ def write_grades(out, work, submissions, rules, gradebook=None):
     if ungraded:
         print(f"{ungraded} submissions are not graded yet: run grade to grade them", file=sys.stderr)
     if pending:
-        print(f"{pending} written answers await grading by hand (formgrader: see README); they count 0 until then",
-              file=sys.stderr)
+        again = f", {gradebook.regrades} of them changed since they were graded" if gradebook.regrades else ""
+        print(f"{pending} written answers await grading by hand (formgrader: see README){again}; they count 0 until "
+              "then", file=sys.stderr)
     interrupt.check()  # no grades.csv from a run that was stopped
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")

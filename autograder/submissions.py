@@ -60,18 +60,40 @@ def find_jobs(submissions, only=None):
     return jobs, skipped
 
 
+def notebooks_in(folder):
+    return sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
+
+
+def inner_folder(folder):
+    """The one sub-folder holding notebooks of a folder that holds none itself (a student who zipped the assignment's
+    folder hands in forward/forward/forward.ipynb), or None. Hidden folders (.ipynb_checkpoints) and macOS's
+    __MACOSX are not the student's."""
+    if notebooks_in(folder):
+        return None
+    inner = [d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith((".", "__MACOSX"))
+             and notebooks_in(d)]
+    return inner[0] if len(inner) == 1 else None
+
+
 def match_notebooks(folder, expected):
     """({notebook: path}, notes) for one assignment folder: each expected notebook by its name, or, when the
     assignment has one notebook and the folder holds one, that one whatever its name (browsers save a second
-    download as 'forward (1).ipynb'). A notebook that cannot be read is a problem of that notebook only."""
-    present = sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
+    download as 'forward (1).ipynb'). A folder with no notebook but one sub-folder that has some is graded as that
+    sub-folder, with the same notice as a renamed notebook. A notebook that cannot be read is a problem of that
+    notebook only."""
+    inner = inner_folder(folder)
+    where = inner or folder
+    present = notebooks_in(where)
     found, problems, renamed = {}, {}, {}
     for name in expected:
-        path = folder / f"{name}.ipynb"
+        path = where / f"{name}.ipynb"
         if path in present:
             found[name] = path
     if len(expected) == 1 and not found and len(present) == 1:
-        found[expected[0]], renamed[expected[0]] = present[0], present[0].name
+        found[expected[0]] = present[0]
+    for name, path in found.items():
+        if inner or path.name != f"{name}.ipynb":
+            renamed[name] = path.relative_to(folder).as_posix()
     for name in expected:
         if name not in found:
             problems[name] = (f"no notebook in {folder.name}/ to grade as {name}.ipynb" if not present else

@@ -117,8 +117,10 @@ def main(spec, zygote=None):
                 entry.tests, entry.errors = describe(nb, scores_of(submission))
                 entry.notices = list(nb.metadata.get("autograder", {}).get("notices", []))
                 if nb_name in spec["renamed"]:
-                    entry.notices.insert(0, f"Your notebook {spec['renamed'][nb_name]} was graded as "
-                                            f"{nb_name}.ipynb, the only notebook in the folder.")
+                    handed_in = spec["renamed"][nb_name]
+                    entry.notices.insert(0, f"Your notebook {handed_in} was graded as {nb_name}.ipynb, " + (
+                        f"from the one folder inside {assignment}/ that holds notebooks." if "/" in handed_in else
+                        "the only notebook in the folder."))
             result.notebooks[nb_name] = entry
     if not alive(spec["run_pid"]):  # killed: its zygotes died with it, and the student's process, seen dying, with them
         raise GraderFault("the grading run was stopped while this submission was graded")

@@ -7,6 +7,8 @@ from collections.abc import Hashable
 
 import numpy as np
 
+from .evidence import WrongArray
+
 
 def require_int(name, value, minimum):
     """Raise ValueError naming ``name`` unless ``value`` is an int (not a bool) of at least ``minimum``.
@@ -36,6 +38,10 @@ def expect(what, got, want, hints=None):
 # ---------------------------------------------------------------------------------------------------------------
 # Arrays: the NumPy assignments (forward passes, backpropagation).
 
+class ReturnedNone(AssertionError):
+    """The answer to check is None: a missing ``return``, or a result an earlier failing case never computed."""
+
+
 _SHOW_UP_TO = 24  # arrays with at most this many entries are printed whole in a failure message
 
 
@@ -54,7 +60,7 @@ def check_array(what, got, want, candidates=None, rtol=1e-7, atol=1e-12):
     """
     want = np.asarray(want, dtype=np.float64)
     if got is None:
-        raise AssertionError(f"{what} returned None: is the `return` statement missing?")
+        raise ReturnedNone(f"{what} returned None: is the `return` statement missing?")
     if isinstance(got, (tuple, list)) and len(got) and all(isinstance(g, np.ndarray) for g in got):
         raise AssertionError(f"{what} returned a {type(got).__name__} of {len(got)} arrays, "
                              f"expected one array of shape {want.shape}")
@@ -66,7 +72,7 @@ def check_array(what, got, want, candidates=None, rtol=1e-7, atol=1e-12):
     tol = atol + rtol * (float(np.max(np.abs(want))) if want.size else 0.0)
     if arr.shape == want.shape and (want.size == 0 or float(np.max(np.abs(arr - want))) <= tol):
         return
-    hint = _candidate(arr, candidates, rtol)
+    hint, index = _candidate(arr, candidates, rtol), None
     if arr.shape != want.shape:
         message = f"{what} returned an array of shape {arr.shape}, expected {want.shape}"
         hint = hint or _shape_hint(arr.shape, want.shape)
@@ -76,14 +82,23 @@ def check_array(what, got, want, candidates=None, rtol=1e-7, atol=1e-12):
     else:
         diff = np.abs(arr - want)
         bad = np.argwhere(diff > tol)
-        where = tuple(int(i) for i in bad[0])
+        where = index = tuple(int(i) for i in bad[0])
         message = (f"{what} is wrong in {len(bad)} of {want.size} entries, e.g. at index {where}: "
                    f"got {arr[where]:.6g}, expected {want[where]:.6g}")
         hint = hint or _value_hint(arr, want, tol)
     if want.size <= _SHOW_UP_TO and arr.size <= _SHOW_UP_TO:
         message += f"\n  got:      {np.array2string(arr.ravel(), precision=6, separator=', ')}" \
                    f"\n  expected: {np.array2string(want.ravel(), precision=6, separator=', ')} (flattened)"
-    raise AssertionError(f"{message}\n  likely cause: {hint}" if hint else message)
+    raise WrongArray(f"{message}\n  likely cause: {hint}" if hint else message, what, arr, want, tol, index)
+
+
+def random_arrays(seed=0, **shapes):
+    """Arrays of standard normal entries with the given shapes, in order, from ``np.random.default_rng(seed)``:
+    ``x, w, b = random_arrays(seed=0, x=(1, 2, 5, 5), w=(3, 2, 3, 3), b=(3,))``. The inputs of a failing case's
+    repro line (see ``cnntools.evidence``)."""
+    rng = np.random.default_rng(seed)
+    arrays = tuple(rng.standard_normal(shape) for shape in shapes.values())
+    return arrays[0] if len(arrays) == 1 else arrays
 
 
 def _candidate(arr, candidates, rtol):
@@ -119,6 +134,24 @@ def _value_hint(arr, want, tol):
     if arr.ndim >= 2 and arr.shape[-1] == arr.shape[-2] and \
             float(np.max(np.abs(arr - np.swapaxes(want, -1, -2)))) <= tol:
         return "the last two axes (H and W) are transposed"
+    if arr.ndim >= 2 and float(np.max(np.abs(arr - want[..., ::-1, ::-1]))) <= tol:
+        return ("the last two axes are reversed (the answer is rotated by 180 degrees): is a filter flipped where "
+                "it should not be, or not flipped where it should?")
+    for axis in (-1, -2):
+        if arr.ndim >= -axis and arr.shape[axis] > 2:
+            for step in (1, -1):
+                moved, kept = (slice(step, None), slice(None, -step)) if step > 0 else (slice(None, step),
+                                                                                        slice(-step, None))
+                index = [slice(None)] * arr.ndim
+                a, b = list(index), list(index)
+                a[axis], b[axis] = moved, kept
+                if float(np.max(np.abs(arr[tuple(a)] - want[tuple(b)]))) <= tol < \
+                        float(np.max(np.abs(want[tuple(a)] - want[tuple(b)]))):  # want itself does not repeat
+                    return (f"the answer is shifted by one {'column' if axis == -1 else 'row'}: an index off by one, "
+                            "or the padding on one side only?")
+    if np.allclose(np.sort(arr, axis=None), np.sort(want, axis=None), rtol=0, atol=tol):
+        return ("the right values in the wrong places: are two axes swapped or one reversed, or does a reshape "
+                "read them in the wrong order?")
     norm = float(np.sum(want * want))
     if norm > 0:
         factor = float(np.sum(arr * want)) / norm

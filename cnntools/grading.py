@@ -19,17 +19,29 @@ Each case names its *kind*. The shares, the same for every function of the cours
   the rest, split evenly per kind, then per case.
 
 A case fails when its block raises an ``Exception`` (a failed check, or an error in the student's code); the failure
-is printed at once and the cell goes on with the next case. Anything else (the grader stopping a test) is not
-caught.
+is printed at once, wrapped to ``WIDTH`` characters, and the cell goes on with the next case. Anything else (the
+grader stopping a test) is not caught. The message says whose assertion failed (the test's check, or an ``assert``
+in the student's own code), and a case whose result an earlier case never computed (because the student's function
+raised) says so. A failing array case keeps its arrays (``cnntools.evidence``): in a notebook, its picture and the
+lines that reproduce it are shown under its message; the grader draws them for the feedback page.
 """
+import linecache
+import os
+import re
 import sys
+import textwrap
 from dataclasses import dataclass
+
+from . import evidence
+from .checks import ReturnedNone
 
 ARGUMENTS = 0.10
 VECTORIZED = 0.10
 ORDINARY = 0.60
 
 MESSAGE_LIMIT = 600  # characters of one failure as printed and recorded
+WIDTH = 100          # characters per printed line: JupyterLab's output area at 1400 px does not wrap them
+_LIBRARY = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.__file__))  # cnntools, the stdlib
 
 
 def category(kind):
@@ -49,6 +61,21 @@ class Verdict:
     message: str = ""
     student_traceback: str = ""
     points: float = 0.0     # the case's share of the function's points, set when the cell is scored
+    evidence: tuple = None  # a failing array case: (WrongArray, what the case checked, its input arrays by name)
+
+    def picture(self, hidden=False):
+        """The evidence.Picture of a failing array case (see cnntools.evidence), or None."""
+        if self.evidence is None:
+            return None
+        error, what, _ = self.evidence
+        return evidence.picture(what, error, hidden)
+
+    def repro(self, hidden=False):
+        """The lines that reproduce a failing case in the student's notebook, or ""."""
+        if self.evidence is None:
+            return ""
+        _, what, inputs = self.evidence
+        return evidence.repro(what, inputs, hidden)
 
 
 class _Case:
@@ -60,12 +87,61 @@ class _Case:
 
     def __exit__(self, etype, exc, tb):
         if etype is None:
+            self.cases.raised = None
             self.cases.verdicts.append(Verdict(self.kind, self.line, True))
             return False
         if not issubclass(etype, Exception):
             return False
-        self.cases.fail(self.kind, self.line, exc, self.what)
+        self.cases.fail(self.kind, self.line, exc, self.what, tb)
         return True
+
+
+def _whose(exc, tb):
+    """'student' when ``exc`` was raised in the student's code, else 'test' (a check of cnntools, or the test's own
+    line). The grader marks the student's exceptions (``student_name``); in a notebook, the student's functions
+    are the frames below the test's that live in the notebook's own namespace."""
+    if getattr(exc, "student_name", None) or getattr(exc, "student_traceback", None):
+        return "student"
+    if tb is None:
+        return "test"
+    test_globals, tb = tb.tb_frame.f_globals, tb.tb_next
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if tb.tb_frame.f_globals is test_globals and not code.co_filename.startswith(_LIBRARY):
+            return "student"
+        tb = tb.tb_next
+    return "test"
+
+
+def _assert_line(exc, tb):
+    """The student's failing ``assert`` line, as text, or ""."""
+    trace = getattr(exc, "student_traceback", None)
+    if trace:
+        lines = [line.strip() for line in str(trace).splitlines() if line.strip()]
+        asserts = [line for line in lines if line.startswith("assert")]
+        return asserts[-1] if asserts else ""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return ""
+    return linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno, tb.tb_frame.f_globals).strip()
+
+
+def _in_notebook():
+    """Whether the cell runs in a Jupyter kernel (the student's notebook), where pictures can be shown."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def wrap(text, width=WIDTH):
+    """``text`` with every line wrapped at word boundaries to ``width`` characters, continued with an indent."""
+    out = []
+    for line in str(text).splitlines() or [""]:
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False) if len(line) > width else line)
+    return "\n".join(out)
 
 
 class Cases:
@@ -76,6 +152,7 @@ class Cases:
             raise ValueError(f"points must be a positive number, got {points!r}")
         self.function, self.points = str(function), float(points)
         self.verdicts = []
+        self.raised = None  # what the student's code raised in the last case, while later cases lack its results
 
     def __call__(self, kind, what=None):
         """A case of ``kind``, as a ``with`` block; ``what`` describes it when its failure message would not."""
@@ -83,20 +160,50 @@ class Cases:
             raise ValueError(f"kind must be a non-empty string, got {kind!r}")
         return _Case(self, kind, what, sys._getframe(1).f_lineno)
 
-    def fail(self, kind, line, exc, what=None):
-        if isinstance(exc, AssertionError):
-            message = str(exc)
+    def fail(self, kind, line, exc, what=None, tb=None):
+        whose = _whose(exc, tb)
+        raised = None
+        if isinstance(exc, ReturnedNone) and self.raised and re.match(r"\w+ of ", str(exc)):
+            message = f"{str(exc).split(' returned None')[0]} was not computed: {self.raised}"
+            raised = self.raised
+        elif isinstance(exc, AssertionError) and whose == "student":
+            line_text = _assert_line(exc, tb)
+            message = (f"an assert in your own code failed{f' ({line_text})' if line_text else ''}"
+                       f"{f': {exc}' if str(exc) else ' (it gives no message)'}")
+            raised = f"{self.function} raised AssertionError in an assert of your own code (see the case above)"
+        elif isinstance(exc, AssertionError):
+            message = str(exc) or "a check of the test failed (the test's own assert, with no message)"
+            raised = "the case that calls it failed (see above)"
         else:
             name = getattr(exc, "student_name", None) or type(exc).__name__
             message = f"your code raised {name}: {exc}"
             if isinstance(exc, NotImplementedError):
                 message = f"{self.function} is not written yet (it raises NotImplementedError)"
+            elif whose == "student":
+                raised = f"{self.function} raised {name}: {str(exc)[:200]} (see the case above)"
+        self.raised = raised
         if what:
             message = f"{what}: {message}"
         if len(message) > MESSAGE_LIMIT:
             message = message[:MESSAGE_LIMIT] + " [...]"
-        self.verdicts.append(Verdict(kind, line, False, message, str(getattr(exc, "student_traceback", ""))))
-        print(f"FAILED [{kind}] {message}")
+        proof = None
+        if isinstance(exc, evidence.WrongArray):
+            proof = (exc, exc.what, evidence.inputs_of(exc.what, tb.tb_frame.f_globals if tb else {}))
+        verdict = Verdict(kind, line, False, message, str(getattr(exc, "student_traceback", "")), evidence=proof)
+        self.verdicts.append(verdict)
+        print(wrap(f"FAILED [{kind}] {message}"))
+        if proof is not None and _in_notebook():
+            self.show(verdict)
+
+    def show(self, verdict):
+        """A failing array case's repro and picture, under its message in the notebook."""
+        lines = verdict.repro()
+        if lines:
+            print("  to reproduce it, paste under your function:\n" + textwrap.indent(lines, "    "))
+        pic = verdict.picture()
+        if pic is not None:
+            from IPython.display import display
+            display({"text/html": pic.html(), "text/plain": pic.alt}, raw=True)
 
     def shares(self):
         """The points of each verdict, in order (they add up to ``points``)."""

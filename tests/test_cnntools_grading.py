@@ -76,3 +76,157 @@ def test_the_with_line_is_recorded():
         pass
     import inspect
     assert grade.verdicts[0].line == inspect.currentframe().f_lineno - 3
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a failing case shows: whose assertion failed, a result never computed, pictures and repros of array cases
+
+import base64  # noqa: E402
+import linecache  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from cnntools import checks, evidence  # noqa: E402
+
+
+NOTEBOOK = """
+def student_function(x):
+    assert x.ndim == 4
+    return x
+
+grade = Cases("f", points=1)
+with grade("value"):
+    student_function(np.zeros(3))
+with grade("value"):
+    assert False
+with grade("value"):
+    checks.check_array("f(x)", np.zeros(2), np.ones(2))
+"""
+
+
+def test_the_students_assert_is_told_from_the_tests():
+    """A notebook's cells (not rewritten by pytest): the student's function and the test share its namespace."""
+    namespace = {"np": np, "checks": checks, "Cases": Cases}
+    linecache.cache["<notebook>"] = (len(NOTEBOOK), None, NOTEBOOK.splitlines(True), "<notebook>")  # as IPython does
+    exec(compile(NOTEBOOK, "<notebook>", "exec"), namespace)
+    student, test, check = (v.message for v in namespace["grade"].failures())
+    assert student == "an assert in your own code failed (assert x.ndim == 4) (it gives no message)"
+    assert test == "a check of the test failed (the test's own assert, with no message)"
+    assert check.startswith("f(x) is wrong in 2 of 2 entries")
+
+
+def test_results_never_computed_say_what_the_function_raised():
+    def backward(dout):
+        raise ValueError("shapes (2,3) and (4,) do not align")
+    grade = Cases("backward", points=1)
+    dx = dw = None
+    with grade("value"):
+        dx, dw = checks.check_tuple("backward(dout)", backward(1), ("dx", "dw"))
+    for name, got in (("dx", dx), ("dw", dw)):
+        with grade("value"):
+            checks.check_array(f"{name} of backward(dout)", got, np.ones(2))
+    with grade("value"):  # a function that returns None, called on its own, is told so
+        checks.check_array("f(x)", None, np.ones(2))
+    messages = [v.message for v in grade.failures()]
+    assert messages[1] == ("dx of backward(dout) was not computed: backward raised ValueError: shapes (2,3) and (4,) "
+                           "do not align (see the case above)")
+    assert "returned None" not in messages[2] and "returned None: is the `return`" in messages[3]
+
+
+def test_printed_lines_fit_the_output_area(capsys):
+    grade = Cases("f", points=1)
+    with grade("value"):
+        checks.check_array("conv2d_forward(x (2, 3, 5, 7), w (4, 3, 2, 2), b, stride=1, padding=0, dilation=1)",
+                           np.zeros((2, 4, 4, 6)), np.ones((2, 4, 4, 6)))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) > 1 and all(len(line) <= 100 for line in lines)
+    assert " ".join(lines).split() == f"FAILED [value] {grade.failures()[0].message}".split()  # whole words
+
+
+def flipped_conv_case():
+    """A case as the tests write one: a convolution whose filter is flipped, on the test's own arrays."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3))
+    want = np.einsum("nchwij,kcij->nkhw", np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(2, 3)), w)
+    got = np.einsum("nchwij,kcij->nkhw", np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(2, 3)),
+                    w[:, :, ::-1, ::-1])
+    return x, w, got, want
+
+
+def failing_verdict(got, want, what="conv(x, w)", **names):
+    grade = Cases("conv", points=1)
+    globals().update(names)  # the test's namespace, where the case's call finds its inputs
+    with grade("value"):
+        checks.check_array(what, got, want)
+    return grade.failures()[0]
+
+
+def png_of(picture):
+    data = base64.b64decode(picture.png)
+    assert data.startswith(b"\x89PNG") and len(data) < 40_000
+    return data
+
+
+def test_a_wrong_array_is_drawn_with_its_worst_entry_in_words():
+    x, w, got, want = flipped_conv_case()
+    verdict = failing_verdict(got, want, x=x, w=w)
+    picture = verdict.picture()
+    png_of(picture)
+    worst = np.unravel_index(np.argmax(np.abs(got - want)[0]), got.shape[1:])
+    n, k, i, j = (0,) + tuple(int(a) for a in worst)
+    assert f"sample 0, channel {k}" in picture.alt
+    assert f"at index ({n}, {k}, {i}, {j}) you returned {got[n, k, i, j]:.4g}, expected {want[n, k, i, j]:.4g}" \
+        in picture.alt
+
+
+def test_a_hidden_case_is_drawn_from_the_students_output_and_the_message_only():
+    """Two expected answers that agree where the student's is right, and at the entry the message names, give the
+    same picture of a hidden case: it cannot show any other expected value."""
+    x, w, got, want = flipped_conv_case()
+    verdict = failing_verdict(got, want, x=x, w=w)
+    index = tuple(int(i) for i in np.argwhere(np.abs(got - want) > 1e-9)[0])
+    other = want + np.where(np.abs(got - want) > 1e-9, 7.0, 0.0)
+    other[index] = want[index]
+    verdict_other = failing_verdict(got, other, x=x, w=w)
+    hidden, hidden_other = verdict.picture(hidden=True), verdict_other.picture(hidden=True)
+    assert png_of(hidden) == png_of(hidden_other) and hidden.alt == hidden_other.alt
+    assert png_of(verdict.picture()) != png_of(verdict_other.picture())  # the visible one shows the expected values
+    assert f"at index ({', '.join(map(str, index))}) you returned {got[index]:.4g}, expected {want[index]:.4g}" \
+        in hidden.alt
+
+
+def test_a_wrong_shape_is_drawn_as_two_boxes():
+    verdict = failing_verdict(np.zeros((1, 2, 4, 5)), np.zeros((1, 2, 2, 3)), x=np.zeros(1))
+    picture = verdict.picture()
+    png_of(picture)
+    assert "your output has shape (1, 2, 4, 5), the expected one (1, 2, 2, 3)" in picture.alt
+    assert failing_verdict(np.array([np.nan, 1.0]), np.ones(2)).picture() is None  # NaN: the message says it
+
+
+def test_the_repro_rebuilds_the_visible_inputs_and_only_the_hidden_shapes():
+    x = np.array([[[[1.0, -2.0, 3.0], [0.0, 5.0, -1.0]]]])
+    w = np.array([[[[2.0]]]])
+    verdict = failing_verdict(np.zeros((1, 1, 2, 3)), x * 2, what="conv(x, w, stride=1)", x=x, w=w)
+    calls = []
+    scope = {"np": np, "checks": checks, "conv": lambda *args, **kwargs: calls.append((args, kwargs))}
+    exec(verdict.repro(), scope)
+    (args, kwargs), = calls
+    assert np.array_equal(args[0], x) and np.array_equal(args[1], w) and kwargs == {"stride": 1}
+    hidden = verdict.repro(hidden=True)
+    assert "checks.random_arrays(seed=0, x=(1, 1, 2, 3), w=(1, 1, 1, 1))" in hidden and "5" not in hidden
+    exec(hidden, scope)
+    assert calls[1][0][0].shape == x.shape and not np.array_equal(calls[1][0][0], x)
+    # a hidden case's description gives the shapes the test passed
+    described = failing_verdict(np.zeros(2), np.ones(2), what="conv(x (3, 4), w, stride=2)", x=x, w=w)
+    assert "x=(3, 4), w=(1, 1, 1, 1)" in described.repro(hidden=True)
+    assert all(len(line) <= 100 for line in verdict.repro().splitlines())
+
+
+def test_pictures_are_drawn_only_for_failing_cases(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(evidence, "picture", lambda *args, **kwargs: drawn.append(args))
+    grade = Cases("f", points=1)
+    for _ in range(3):
+        with grade("value"):
+            checks.check_array("f(x)", np.ones(4), np.ones(4))
+    assert all(v.passed and v.evidence is None for v in grade.verdicts) and not drawn

@@ -153,6 +153,26 @@ def test_hand_grades_reach_the_pages_survive_a_regrade_and_export(graded, formgr
     assert float(rows["bob"]["score"]) == 0
     assert (out / "grades.csv").read_text().startswith("student,assignment,notebook,score,max_score")
 
+    # alice changes a written answer that was graded: flagged for grading again, pending (0) until a person does
+    nb = nbformat.read(path, as_version=4)
+    (answer,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "written_fc_images"]
+    answer.source += "\n\nAlso: every pixel of every channel gets its own weight."
+    nbformat.write(nb, path)
+    run = autograder("grade", subs, "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert "1 written answers await grading by hand" in run.stderr and "1 of them changed since" in run.stderr
+    assert read_grades(out / "grades.csv")[("alice", ASSIGNMENT, ASSIGNMENT)] == (17, 19)
+    _, grades, _ = written_grades(formgrader, "alice")
+    assert grades["written_fc_images"]["needs_manual_grade"] and not grades["written_stacked_3x3"]["needs_manual_grade"]
+    page = (out / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "You changed this answer after it was graded (1.5 points)" in page
+    run = autograder("feedback", subs, "--out", out)  # still pending: nobody graded it again
+    assert "1 of them changed since" in run.stderr
+    formgrader.api(f"grade/{grades['written_fc_images']['id']}", {"manual_score": 2}, "PUT")
+    run = autograder("feedback", subs, "--out", out)
+    assert run.returncode == 0 and "await grading" not in run.stderr, run.stderr
+    assert read_grades(out / "grades.csv")[("alice", ASSIGNMENT, ASSIGNMENT)] == (19, 19)
+
 
 def test_feedback_before_any_grading_is_one_line(tmp_path):
     submit(tmp_path / "subs", "alice", ASSIGNMENT, release=True)

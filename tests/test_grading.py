@@ -8,6 +8,7 @@ import json
 import os
 
 import pytest
+from markupsafe import escape
 
 import inprocess
 from pipeline import autograder, graded_assignments, mistakes, read_grades, submit, written_points
@@ -66,6 +67,26 @@ def test_mistake_loses_points_in_its_own_test(grading, assignment, mistake):
     if assignment != "training":  # the pipeline grades as the in-process run does, case by case
         plain = inprocess.grade(assignment, {mistake.function: mistake.source})
         assert got == pytest.approx({t: c.score() for t, c in plain.items()}, abs=1e-3)
+
+
+def test_failing_array_cases_are_drawn_on_the_page(grading):
+    """A flipped convolution: a picture of each failing array case (up to the cap), its alt text in words; a hidden
+    case's shows the student's output and where it is wrong, never the expected values."""
+    grades, out, _ = grading
+    student = "forward.naive-kernel-flipped"
+    assert (student, "forward", "forward") in grades
+    result = json.loads((out / ".results" / "forward" / f"{student}.json").read_text())
+    (test,) = [t for t in result["notebooks"]["forward"]["tests"] if t["name"] == "test_conv2d_forward_naive"]
+    arrays = [c for c in test["cases"] if " is wrong in " in c["message"] or "returned an array of shape" in c["message"]]
+    drawn = [c for c in test["cases"] if c["picture"]]
+    assert arrays and len(drawn) == min(len(arrays), 12) and all(c["repro"] for c in arrays)
+    for case in drawn:
+        alt = case["picture"]["alt"]
+        assert alt.startswith("Two maps" if case["label"].startswith("[hidden") else "Three maps"), alt
+        assert "you returned" in alt
+    page = (out / "feedback" / student / "forward" / "forward.html").read_text()
+    assert page.count('<img src="data:image/png;base64,') == len(drawn)
+    assert all(str(escape(c["picture"]["alt"])) in page for c in drawn)
 
 
 def test_every_row_has_a_feedback_page(grading):

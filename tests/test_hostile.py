@@ -434,6 +434,9 @@ def test_feedback_is_small_and_shows_no_hidden_test(hostile):
 def test_warnings_are_shown_but_cost_nothing(hostile):
     page = (hostile["out"] / "feedback" / "noisy-but-correct" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "a warning on every call" in page
+    # with the test's output, where the case that caused it is (a line a call), not in a block after all of them
+    assert page.count("your code warned: ") >= 2 and "<summary>Warnings</summary>" not in page.split(
+        'id="test_conv_output_size"')[1].split("<h3")[0]
 
 
 def test_no_forged_results_and_nothing_left_running(hostile):

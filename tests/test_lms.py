@@ -120,6 +120,21 @@ def test_moodle_folder_guessed_and_nothing_overwritten_silently(tmp_path):
     assert sorted(p.name for p in subs.iterdir()) == ["555", "556"]  # no staging folder left
 
 
+def test_a_zipped_folder_is_collected_as_its_notebook(tmp_path):
+    """Moodle keeps the folders a student uploads: the assignment's folder, zipped with a Mac's junk, is collected
+    as the notebook it holds (grade finds a notebook one folder deeper too: test_submissions)."""
+    download, subs = tmp_path / "moodle", tmp_path / "subs"
+    who = download / "Ann Lee_555_assignsubmission_file_"
+    for path, data in [(f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb", NOTEBOOK), (f"__MACOSX/{ASSIGNMENT}/._{ASSIGNMENT}.ipynb",
+                                                                      b"\0"), (f"{ASSIGNMENT}/.DS_Store", b"\0")]:
+        (who / path).parent.mkdir(parents=True, exist_ok=True)
+        (who / path).write_bytes(data)
+    run = autograder("collect", download, "--assignment", ASSIGNMENT, "--out", subs)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (subs / "555" / ASSIGNMENT).iterdir()) == [".submitted", f"{ASSIGNMENT}.ipynb"]
+    assert (subs / "555" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
+
+
 @pytest.mark.parametrize("case", ["missing", "not a zip", "damaged", "zip slip", "absolute", "layout",
                                   "nothing placed", "assignment", "roster"])
 def test_collect_refuses_bad_input_writing_nothing(case, tmp_path, roster):

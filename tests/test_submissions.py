@@ -83,6 +83,28 @@ def junk(folder):
     (folder.parent / "__MACOSX" / "._forward.ipynb").write_bytes(b"\0")
 
 
+def nested(junk_too):
+    """The assignment's folder zipped and unpacked: forward/forward/forward.ipynb (with a zip's own junk)."""
+    def change(folder):
+        (folder / "forward").mkdir()
+        (folder / f"{ASSIGNMENT}.ipynb").rename(folder / "forward" / f"{ASSIGNMENT}.ipynb")
+        if junk_too:
+            (folder / "__MACOSX" / "forward").mkdir(parents=True)
+            (folder / "__MACOSX" / "forward" / f"._{ASSIGNMENT}.ipynb").write_bytes(b"\0\1")
+            (folder / ".ipynb_checkpoints").mkdir()
+            (folder / ".ipynb_checkpoints" / f"{ASSIGNMENT}-checkpoint.ipynb").write_text('{"cells": [')
+            (folder / "notes.txt").write_text("see the notebook")
+    return change
+
+
+def cut(keep):
+    """A notebook cut short (an upload that stopped), or empty."""
+    def change(folder):
+        path = folder / f"{ASSIGNMENT}.ipynb"
+        path.write_bytes(path.read_bytes()[:keep])
+    return change
+
+
 SHAPES = {
     "browser-copy": rename(f"{ASSIGNMENT} (1).ipynb"),
     "jupyter-copy": rename(f"{ASSIGNMENT}-Copy1.ipynb"),
@@ -94,14 +116,17 @@ SHAPES = {
     "big-outputs": edit_json(big_outputs),
     "own-cells": edit_json(own_cells),
     "junk": junk,
+    "nested": nested(False),
+    "nested-with-junk": nested(True),
 }
+BROKEN = {"truncated": cut(5000), "empty": cut(0)}  # no notebook to grade: 0, with the reason
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     subs, out = tmp_path_factory.mktemp("shapes"), tmp_path_factory.mktemp("shapes-out")
     submit(subs, "clean", ASSIGNMENT)
-    for name, change in SHAPES.items():
+    for name, change in {**SHAPES, **BROKEN}.items():
         submit(subs, name, ASSIGNMENT)
         change(subs / name / ASSIGNMENT)
     (subs / "README.txt").write_text("exported from the LMS")
@@ -125,11 +150,21 @@ def test_graded_as_the_clean_notebook(graded, name):
     assert grades[(name, ASSIGNMENT, ASSIGNMENT)] == grades[("clean", ASSIGNMENT, ASSIGNMENT)], why(out, name)
 
 
-@pytest.mark.parametrize("name", ["browser-copy", "jupyter-copy", "capitalized"])
+@pytest.mark.parametrize("name", ["browser-copy", "jupyter-copy", "capitalized", "nested", "nested-with-junk"])
 def test_a_renamed_notebook_is_graded_with_a_notice(graded, name):
     _, out, _ = graded
     page = (out / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert f"was graded as {ASSIGNMENT}.ipynb" in page
+    if name.startswith("nested"):
+        assert f"forward/{ASSIGNMENT}.ipynb was graded" in page
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_a_broken_notebook_scores_zero_with_its_reason(graded, name):
+    grades, out, _ = graded
+    assert grades[(name, ASSIGNMENT, ASSIGNMENT)][0] == 0
+    page = (out / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert f"{ASSIGNMENT}.ipynb is not a valid notebook" in page
 
 
 def test_junk_is_passed_over_with_a_line(graded):

@@ -40,6 +40,9 @@ MISTAKES = [
     edit("maxpool-windows-side-by-side", "max_pool2d_forward", *_SIDE_BY_SIDE),
     edit("maxpool-starts-from-zero", "max_pool2d_forward",
             ("np.full((N, C, H2, W2), -np.inf)", "np.zeros((N, C, H2, W2))")),
+    edit("maxpool-averages", "max_pool2d_forward",  # each window's mean, the loop over its taps kept
+            ("np.full((N, C, H2, W2), -np.inf)", "np.zeros((N, C, H2, W2))"),
+            (f"np.maximum(out, x[:, :, {_TAP}], out=out)", f"out += x[:, :, {_TAP}] / kernel_size ** 2")),
     edit("maxpool-extra-window-for-leftovers", "max_pool2d_forward",
             (_POOL_SIZE, "H2, W2 = -(-(H - kernel_size) // stride) + 1, -(-(W - kernel_size) // stride) + 1\n"
                          "    x = np.pad(x, ((0, 0), (0, 0), (0, (H2 - 1) * stride + kernel_size - H),\n"
