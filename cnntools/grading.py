@@ -19,11 +19,14 @@ Each case names its *kind*. The shares, the same for every function of the cours
   the rest, split evenly per kind, then per case.
 
 A case fails when its block raises an ``Exception`` (a failed check, or an error in the student's code); the failure
-is printed at once and the cell goes on with the next case. Anything else (the grader stopping a test) is not
-caught.
+is printed at once and the cell goes on with the next case. A function not written yet is named once, and the
+failures that follow are kept but not printed (:mod:`cnntools.unwritten`). Anything else (the grader stopping a test)
+is not caught.
 """
 import sys
 from dataclasses import dataclass
+
+from . import unwritten
 
 ARGUMENTS = 0.10
 VECTORIZED = 0.10
@@ -76,6 +79,7 @@ class Cases:
             raise ValueError(f"points must be a positive number, got {points!r}")
         self.function, self.points = str(function), float(points)
         self.verdicts = []
+        self.unwritten = None  # "f is not written yet", once a case found it: the failures after it follow from it
 
     def __call__(self, kind, what=None):
         """A case of ``kind``, as a ``with`` block; ``what`` describes it when its failure message would not."""
@@ -84,19 +88,22 @@ class Cases:
         return _Case(self, kind, what, sys._getframe(1).f_lineno)
 
     def fail(self, kind, line, exc, what=None):
+        said, stub = self.unwritten is not None, unwritten.function_of(exc)
         if isinstance(exc, AssertionError):
             message = str(exc)
+        elif stub:  # said once for the cell; what fails after it (a result left None, ...) is not printed either
+            message, what = unwritten.message(stub, self.function), None
+            self.unwritten = self.unwritten or f"{stub} is not written yet"
         else:
             name = getattr(exc, "student_name", None) or type(exc).__name__
             message = f"your code raised {name}: {exc}"
-            if isinstance(exc, NotImplementedError):
-                message = f"{self.function} is not written yet (it raises NotImplementedError)"
         if what:
             message = f"{what}: {message}"
         if len(message) > MESSAGE_LIMIT:
             message = message[:MESSAGE_LIMIT] + " [...]"
         self.verdicts.append(Verdict(kind, line, False, message, str(getattr(exc, "student_traceback", ""))))
-        print(f"FAILED [{kind}] {message}")
+        if not said:
+            print(f"FAILED [{kind}] {message}")
 
     def shares(self):
         """The points of each verdict, in order (they add up to ``points``)."""
@@ -146,5 +153,6 @@ class Cases:
         summary = f"**{self.function}: {self.score():g} of {self.points:g} points**"
         if not failed:
             return summary + f" (all {len(self.verdicts)} cases passed)"
-        return summary + (f"; {len(failed)} of {len(self.verdicts)} cases failed (printed above), worth "
+        why = f": {self.unwritten}" if self.unwritten else " (printed above)"
+        return summary + (f"; {len(failed)} of {len(self.verdicts)} cases failed{why}, worth "
                           f"{sum(v.points for v in failed):.3g} points")
