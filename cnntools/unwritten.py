@@ -48,16 +48,12 @@ def message(name, caller=None):
 
 
 def _cell_note(error, filename):
-    """Print the line for a notebook cell stopped by ``error``; False when ``error`` is not a stub's."""
-    name = function_of(error)
-    if name is None:
-        return False
+    """Print the line for the notebook cell in ``filename``, stopped by the stub's ``error``."""
     if "matplotlib.pyplot" in sys.modules:  # a figure half-drawn before the stub was reached means nothing
         sys.modules["matplotlib.pyplot"].close("all")
     shows = next((m.group(1) for line in linecache.getlines(filename)[:1] if (m := _SHOWS.match(line))), None)
     what = f"once it is, this cell {shows[0].lower()}{shows[1:]}" if shows else "this cell runs once it is"
-    print(f"{name} is not written yet: {what}")
-    return True
+    print(f"{function_of(error)} is not written yet: {what}")
 
 
 def _stub_error():
@@ -70,12 +66,22 @@ class _OneLineForStubs(ast.NodeTransformer):
     """Runs a cell's statements inside ``try: ... except <a stub's error>: <print the line>``.
 
     The cell's last expression is passed to the display hook explicitly (IPython displays only a bare last
-    expression, and inside the ``try`` it no longer is one), so that the cell shows its value as before.
+    expression, and inside the ``try`` it no longer is one), so that the cell shows its value as before. Only the
+    cell itself is changed: IPython also passes code through its AST transformers that magics such as ``%timeit``
+    run within the cell, so the transformer is armed before each cell runs and changes one module only.
     """
 
+    def __init__(self):
+        super().__init__()
+        self.armed = False
+
+    def arm(self, info=None):
+        self.armed = True
+
     def visit_Module(self, module):
-        if not module.body:
+        if not self.armed or not module.body:
             return module
+        self.armed = False
         body = list(module.body)
         if isinstance(body[-1], ast.Expr):
             show = _located(ast.parse("__import__('sys').displayhook(_)", mode="eval").body, body[-1])
@@ -108,4 +114,6 @@ def install():
     shell = sys.modules["IPython"].get_ipython()
     if shell is None or any(isinstance(t, _OneLineForStubs) for t in shell.ast_transformers):
         return
-    shell.ast_transformers.append(_OneLineForStubs())
+    transformer = _OneLineForStubs()
+    shell.events.register("pre_run_cell", transformer.arm)
+    shell.ast_transformers.append(transformer)

@@ -1,6 +1,7 @@
 """cnntools.unwritten in a real Jupyter kernel: a cell stopped by a function not written yet prints one line (with
 what the cell shows once it is, from its `# Shows ...` comment) and ends without an error; every other cell runs as
-before (its last value shown, a trailing semicolon obeyed, any other error with its own traceback and line)."""
+before (its last value shown, a trailing semicolon obeyed, any other error with its own traceback and line, a
+magic's code untouched)."""
 import re
 
 import nbformat
@@ -18,6 +19,7 @@ CELLS = [
     "x;",
     "def mine():\n    raise NotImplementedError('not for 4-d input')\nmine()",
     "y = [1]\ny[5]",
+    "%timeit -n 3 -r 1 x + 1",
 ]
 
 
@@ -42,6 +44,8 @@ def test_a_cell_stopped_by_a_stub_says_so_in_one_line(cells):
 def test_other_cells_run_as_before(cells):
     assert shown(cells[4]) == [("execute_result", "3")]
     assert shown(cells[5]) == []
+    (kind, text), = shown(cells[8])  # the code a magic runs within the cell is left alone (no value shown 3 times)
+    assert kind == "stream" and "per loop" in text, text
 
 
 def test_other_errors_keep_their_traceback_and_line(cells):
