@@ -93,7 +93,7 @@ class Cases:
             message = str(exc)
         elif stub:  # said once for the cell; what fails after it (a result left None, ...) is not printed either
             message, what = unwritten.message(stub, self.function), None
-            self.unwritten = self.unwritten or f"{stub} is not written yet"
+            self.unwritten = self.unwritten or unwritten.message(stub)
         else:
             name = getattr(exc, "student_name", None) or type(exc).__name__
             message = f"your code raised {name}: {exc}"
@@ -102,7 +102,9 @@ class Cases:
         if len(message) > MESSAGE_LIMIT:
             message = message[:MESSAGE_LIMIT] + " [...]"
         self.verdicts.append(Verdict(kind, line, False, message, str(getattr(exc, "student_traceback", ""))))
-        if not said:
+        if stub and not said:  # not a case gone wrong: nothing to try yet
+            print(f"{message} (write it, then run this test again)")
+        elif not said:
             print(f"FAILED [{kind}] {message}")
 
     def shares(self):

@@ -3,7 +3,8 @@
 A released notebook's answer cells start as stubs that ``raise NotImplementedError()``. Until the student fills
 one in, every cell that calls it would stop with a traceback through the course's helpers. Instead:
 
-* a test cell's :class:`cnntools.grading.Cases` records each case as failed and prints one line naming the function;
+* a test cell's :class:`cnntools.grading.Cases` records each case as failed and prints one line naming the function
+  (and a test's check of an error, ``checks.check_raises``, lets the stub's error through for it);
 * any other cell (a timing, a worked example, a gradient check, an experiment) prints one line naming the function
   and, when the cell starts with a comment ``# Shows ...``, what it will show once the function is written. The
   notebook's first cell calls :func:`install`, which adds an AST transformer to IPython (IPython's own extension
@@ -44,7 +45,7 @@ def message(name, caller=None):
     """What a test of ``caller`` says when it meets the unwritten function ``name``."""
     if caller and caller != name:
         return f"{caller} calls {name}, which is not written yet"
-    return f"{name} is not written yet: fill in its cell above, run it, then run this cell again"
+    return f"{name} is not written yet"
 
 
 def _cell_note(error, filename):
@@ -52,8 +53,8 @@ def _cell_note(error, filename):
     if "matplotlib.pyplot" in sys.modules:  # a figure half-drawn before the stub was reached means nothing
         sys.modules["matplotlib.pyplot"].close("all")
     shows = next((m.group(1) for line in linecache.getlines(filename)[:1] if (m := _SHOWS.match(line))), None)
-    what = f"once it is, this cell {shows[0].lower()}{shows[1:]}" if shows else "this cell runs once it is"
-    print(f"{function_of(error)} is not written yet: {what}")
+    what = f"then this cell {shows[0].lower()}{shows[1:]}" if shows else "this cell runs once it is"
+    print(f"{function_of(error)} is not written yet; {what}")
 
 
 def _stub_error():

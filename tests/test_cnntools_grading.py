@@ -83,7 +83,7 @@ def test_a_function_not_written_yet_is_named_once(capsys):
     with grade("bad x"):
         checks.check_raises("conv(-1)", namespace["conv"], -1, names=("x",))
     printed = capsys.readouterr().out
-    assert printed == "FAILED [value] pool calls conv, which is not written yet\n", printed
+    assert printed == "pool calls conv, which is not written yet (write it, then run this test again)\n", printed
     assert [v.message for v in grade.failures()] == [
         "pool calls conv, which is not written yet", "pool returned None", "pool calls conv, which is not written yet"]
     assert "3 of 3 cases failed: conv is not written yet" in grade._repr_markdown_()

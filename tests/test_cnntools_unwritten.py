@@ -36,9 +36,9 @@ def shown(cell):
 
 
 def test_a_cell_stopped_by_a_stub_says_so_in_one_line(cells):
-    assert shown(cells[2]) == [("stream", "area is not written yet: once it is, this cell shows the area of a circle "
-                                          "and a figure of it.\n")]  # and no empty figure
-    assert shown(cells[3]) == [("stream", "before\narea is not written yet: this cell runs once it is\n")]
+    assert shown(cells[2]) == [("stream", "area is not written yet; then this cell shows the area of a circle and "
+                                          "a figure of it.\n")]  # and no empty figure
+    assert shown(cells[3]) == [("stream", "before\narea is not written yet; this cell runs once it is\n")]
 
 
 def test_other_cells_run_as_before(cells):

@@ -85,7 +85,7 @@ def test_install_cell_installs_cnntools_and_the_notebook_runs(tmp_path):
     assert Path(installed).is_relative_to(tmp_path / "venv") and Path(prefix) == tmp_path / "venv"
     assert str(REPO) not in eval(path) and not Path(installed).is_relative_to(REPO)
     printed = ["".join(o.get("text", "") for o in c.outputs if o.output_type == "stream") for c in cells]
-    unwritten = [i for i, text in enumerate(printed) if "is not written yet: once it is, this cell shows" in text]
+    unwritten = [i for i, text in enumerate(printed) if "is not written yet; then this cell shows" in text]
     assert len(unwritten) >= 5, printed  # the experiments, each with what it will show
     assert all(cells[i].source.startswith("# Shows") for i in unwritten)
     assert printed[-2].strip() == "(8, 3, 32, 32) SmallCNN", printed[-2]  # the data and the verified checkpoint
