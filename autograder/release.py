@@ -1,5 +1,4 @@
-"""solutions/ -> notebooks/: nbgrader's student version, plus tags that let the book execute the stubs."""
-import re
+"""solutions/ -> notebooks/: nbgrader's student version, with a first cell that sets up where it runs."""
 import shutil
 from pathlib import Path
 import tempfile
@@ -12,32 +11,11 @@ from .files import replace_dir
 from .nbgrader_app import nbgrader_api
 from .settings import load as load_settings
 
-# myst-nb lets a cell with this tag raise while the book executes; the release gives it to the cells that call
-# a function the student has yet to write, and to no other cell.
-RAISES = "raises-exception"
 
-
-def tag_stub_callers(nb):
-    """Tag every code cell that uses a function defined in a solution cell (these raise NotImplementedError)."""
-    stubs = set()
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            stubs.update(re.findall(r"^def (\w+)", cell.source, flags=re.M))
-    if not stubs:
-        return
-    uses = re.compile(r"\b(" + "|".join(sorted(stubs)) + r")\b")
-    for cell in nb.cells:
-        if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("solution"):
-            continue
-        tags = cell.metadata.setdefault("tags", [])
-        if uses.search(cell.source) and RAISES not in tags:
-            tags.append(RAISES)
-        if not tags:
-            del cell.metadata["tags"]
-
-
-def colab_setup_cell(settings):
-    """A first cell that installs the course helpers where the notebook runs without this repository (Colab)."""
+def setup_cell(settings):
+    """The first cell of a student notebook: figures inline, the course helpers installed where the notebook runs
+    without this repository (Colab), and a cell that needs a function not written yet saying so in one line
+    (cnntools.unwritten; this is what lets the book execute the stubs). Not shown in the book."""
     return nbformat.v4.new_code_cell(
         "# Figures appear below the cells that draw them, whatever backend the environment sets.\n"
         "%matplotlib inline\n"
@@ -46,7 +24,10 @@ def colab_setup_cell(settings):
         "    import cnntools\n"
         "except ImportError:\n"
         "    import subprocess, sys\n"
-        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{settings.install_spec}"])',
+        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{settings.install_spec}"])\n'
+        "# A cell that needs a function you have not written yet says so in one line, instead of a traceback.\n"
+        "from cnntools import unwritten\n"
+        "unwritten.install()",
         metadata={"tags": ["remove-cell"]}, id="colab-setup")
 
 
@@ -61,8 +42,7 @@ def release(assignment, dest=RELEASE, settings=None):
         out = f"{root}/release/{assignment}"
         for path in sorted(Path(out).glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
-            tag_stub_callers(nb)
-            nb.cells.insert(0, colab_setup_cell(settings))
+            nb.cells.insert(0, setup_cell(settings))
             nbformat.write(nb, path)
         staged = Path(dest) / f".{assignment}.new"
         shutil.rmtree(staged, ignore_errors=True)

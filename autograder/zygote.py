@@ -174,8 +174,10 @@ def sandbox_env(limits, python=None):
     env = {"HOME": HOME, "PATH": f"{os.path.dirname(python or sys.executable)}:/usr/local/bin:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
            "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
-           "TMPDIR": "/tmp", "NBGRADER_EXECUTION": "autograde",
-           "AUTOGRADER_RUN": os.environ.get("AUTOGRADER_RUN", "")}  # which run a process is of (run.py)
+           "TMPDIR": "/tmp", "AUTOGRADER_RUN": os.environ.get("AUTOGRADER_RUN", ""),  # which run a process is of
+           # The training notebook's experiments earn no points: cnntools runs them at their tiny size (the same
+           # setting a student may choose; cnntools.train.experiment_mode). The notebook never learns it is graded.
+           "CNN_MODE": "tiny"}
     try:
         import cnntools  # where the course helpers are (an editable install points into the repository)
         env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.realpath(cnntools.__file__)))

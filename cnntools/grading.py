@@ -23,7 +23,8 @@ is printed at once, wrapped to ``WIDTH`` characters, and the cell goes on with t
 grader stopping a test) is not caught. The message says whose assertion failed (the test's check, or an ``assert``
 in the student's own code), and a case whose result an earlier case never computed (because the student's function
 raised) says so. A failing array case keeps its arrays (``cnntools.evidence``): in a notebook, its picture and the
-lines that reproduce it are shown under its message; the grader draws them for the feedback page.
+lines that reproduce it are shown under its message; the grader draws them for the feedback page. A function not
+written yet is named once, and the failures that follow are kept but not printed (:mod:`cnntools.unwritten`).
 """
 import linecache
 import os
@@ -32,7 +33,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
-from . import evidence
+from . import evidence, unwritten
 from .checks import ReturnedNone
 
 ARGUMENTS = 0.10
@@ -153,6 +154,7 @@ class Cases:
         self.function, self.points = str(function), float(points)
         self.verdicts = []
         self.raised = None  # what the student's code raised in the last case, while later cases lack its results
+        self.unwritten = None  # "f is not written yet", once a case found it: the failures after it follow from it
 
     def __call__(self, kind, what=None):
         """A case of ``kind``, as a ``with`` block; ``what`` describes it when its failure message would not."""
@@ -161,9 +163,13 @@ class Cases:
         return _Case(self, kind, what, sys._getframe(1).f_lineno)
 
     def fail(self, kind, line, exc, what=None, tb=None):
+        said, stub = self.unwritten is not None, unwritten.function_of(exc)
         whose = _whose(exc, tb)
         raised = None
-        if isinstance(exc, ReturnedNone) and self.raised and re.match(r"\w+ of ", str(exc)):
+        if stub:  # said once for the cell; what fails after it (a result left None, ...) is not printed either
+            message, what = unwritten.message(stub, self.function), None
+            self.unwritten = self.unwritten or unwritten.message(stub)
+        elif isinstance(exc, ReturnedNone) and self.raised and re.match(r"\w+ of ", str(exc)):
             message = f"{str(exc).split(' returned None')[0]} was not computed: {self.raised}"
             raised = self.raised
         elif isinstance(exc, AssertionError) and whose == "student":
@@ -177,9 +183,7 @@ class Cases:
         else:
             name = getattr(exc, "student_name", None) or type(exc).__name__
             message = f"your code raised {name}: {exc}"
-            if isinstance(exc, NotImplementedError):
-                message = f"{self.function} is not written yet (it raises NotImplementedError)"
-            elif whose == "student":
+            if whose == "student":
                 raised = f"{self.function} raised {name}: {str(exc)[:200]} (see the case above)"
         self.raised = raised
         if what:
@@ -191,9 +195,12 @@ class Cases:
             proof = (exc, exc.what, evidence.inputs_of(exc.what, tb.tb_frame.f_globals if tb else {}))
         verdict = Verdict(kind, line, False, message, str(getattr(exc, "student_traceback", "")), evidence=proof)
         self.verdicts.append(verdict)
-        print(wrap(f"FAILED [{kind}] {message}"))
-        if proof is not None and _in_notebook():
-            self.show(verdict)
+        if stub and not said:  # not a case gone wrong: nothing to try yet
+            print(f"{message} (write it, then run this test again)")
+        elif not said:
+            print(wrap(f"FAILED [{kind}] {message}"))
+            if proof is not None and _in_notebook():
+                self.show(verdict)
 
     def show(self, verdict):
         """A failing array case's repro and picture, under its message in the notebook."""
@@ -253,5 +260,6 @@ class Cases:
         summary = f"**{self.function}: {self.score():g} of {self.points:g} points**"
         if not failed:
             return summary + f" (all {len(self.verdicts)} cases passed)"
-        return summary + (f"; {len(failed)} of {len(self.verdicts)} cases failed (printed above), worth "
+        why = f": {self.unwritten}" if self.unwritten else " (printed above)"
+        return summary + (f"; {len(failed)} of {len(self.verdicts)} cases failed{why}, worth "
                           f"{sum(v.points for v in failed):.3g} points")

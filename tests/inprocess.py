@@ -1,6 +1,6 @@
 """The fast layer: a source notebook's answers (or changed ones), its test cells and the given cells these need run
-in this process, in one namespace, in the notebook's order, as a student's notebook runs them. Each NumPy test
-cell's ``Cases`` says which cases passed; a training test cell passes unless it raises.
+in this process, in one namespace, in the notebook's order, as a student's notebook runs them. Each test cell's
+``Cases`` says which cases passed.
 
 No sandbox and no nbgrader: what it checks is the tests' own logic (which case catches which mistake, how the
 points are shared); tests/test_grading.py checks that the real pipeline grades the same way.
@@ -8,6 +8,7 @@ points are shared); tests/test_grading.py checks that the real pipeline grades t
 import ast
 import contextlib
 import io
+import linecache
 import symtable
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def answers(assignment):
 
 def run_cell(source, namespace, label):
     """Run a cell's source; return the value of its last expression, as a notebook would show it."""
+    linecache.cache[label] = (len(source), None, source.splitlines(True), label)  # as Jupyter keeps a cell's lines
     tree = ast.parse(source, label)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     exec(compile(tree, label, "exec"), namespace)
@@ -89,9 +91,10 @@ def run(assignment, answers=None, tests=None):
     return results
 
 
-def grade(assignment, answers=None):
-    """{test grade_id: Cases} for a NumPy assignment (its tests score cases rather than raise)."""
-    results = run(assignment, answers)
+def grade(assignment, answers=None, tests=None):
+    """{test grade_id: Cases} (every test cell ends with its Cases, whatever the answers raise); only the ``tests``
+    given, if any."""
+    results = run(assignment, answers, tests)
     for test, value in results.items():
         if isinstance(value, Exception):
             raise value

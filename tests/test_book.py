@@ -280,10 +280,11 @@ def test_launch_buttons_only_on_assignment_notebooks(pages):
 
 # ------------------------------------------------------------------------------------------- figures of cells
 DRAWS = re.compile(r"\bplt\.show\(|\b(plot|draw)_\w+\(")   # pyplot, or a cnntools figure or plot helper
+UNWRITTEN = "is not written yet; then this cell shows"   # cnntools.unwritten's line for a `# Shows` cell
 
 
 class Cells(HTMLParser):
-    """Each executed cell of a page (myst-nb's div.cell): its code, whether it raised, whether it shows an image."""
+    """Each executed cell of a page (myst-nb's div.cell): its code, its outputs' text, whether it raised, its images."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -292,12 +293,13 @@ class Cells(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "img" and self._open():
             self._open()["image"] = True
+            self._open()["alts"].append(dict(attrs).get("alt") or "")
         if tag != "div":
             return
         classes = (dict(attrs).get("class") or "").split()
         cell = None
         if "cell" in classes:
-            cell = {"code": [], "image": False, "error": False, "in_input": False}
+            cell = {"code": [], "output": [], "image": False, "alts": [], "error": False, "in_input": False}
             self.cells.append(cell)
         elif self._open() is not None and ("output" in classes and "traceback" in classes):
             self._open()["error"] = True
@@ -308,8 +310,8 @@ class Cells(HTMLParser):
             self._stack.pop()
 
     def handle_data(self, data):
-        if self._open() is not None and any(is_input for _, is_input in self._stack):
-            self._open()["code"].append(data)
+        if self._open() is not None:
+            self._open()["code" if any(is_input for _, is_input in self._stack) else "output"].append(data)
 
     def _open(self):
         return next((cell for cell, _ in reversed(self._stack) if cell is not None), None)
@@ -323,10 +325,53 @@ def test_every_cell_that_draws_shows_its_figure(pages):
         parser.feed(path.read_text(encoding="utf-8"))
         for cell in parser.cells:
             code = "".join(cell["code"])
-            if not DRAWS.search(code) or cell["error"]:   # a stub that raised draws nothing, rightly
+            if not DRAWS.search(code) or UNWRITTEN in "".join(cell["output"]):  # it waits for the student's code
                 continue
             drawing += 1
             if not cell["image"]:
                 missing.append(f"{path.relative_to(HTML)}: {code.strip().splitlines()[-1]!r}")
     assert not missing, "cells that draw but show no figure:\n" + "\n".join(missing)
     assert drawing >= 10, f"only {drawing} drawing cells found: is the page layout still myst-nb's div.cell?"
+
+
+# ------------------------------------------------------------------------------------------ assignment pages
+def assignment_pages(pages):
+    found = [p for p in pages if p.relative_to(HTML).parts[0] == "notebooks"]
+    assert len(found) == 4, found
+    return found
+
+
+def test_assignment_pages_show_no_error_no_path_and_no_grading_switch(pages):
+    """The released notebooks as a student opens them: the stubs' cells say in one line what they will show, and no
+    output is an error, a traceback or the build machine's path; nothing tells grading from practice."""
+    for path in assignment_pages(pages):
+        html = path.read_text(encoding="utf-8")
+        where = path.relative_to(HTML)
+        assert str(ROOT) not in html, f"{where} shows the build machine's path {ROOT}"
+        assert "NBGRADER" not in html and "GRADING" not in html, f"{where} shows how grading is told from practice"
+        parser = Cells()
+        parser.feed(html)
+        for cell in parser.cells:
+            output, code = "".join(cell["output"]), "".join(cell["code"]).strip()
+            assert not cell["error"], f"{where}: a cell shows an error: {code[:80]!r}"
+            for word in ("Traceback", "NotImplementedError", "Error:"):
+                assert word not in output, f"{where}: {word!r} in the output of {code[:80]!r}: {output[:300]!r}"
+            if code.startswith("# Shows"):  # a cell that needs the student's code: one line on what it will show
+                line = output.strip()
+                assert UNWRITTEN in line and "\n" not in line and len(line) <= 88, (where, line)  # fits at 1400 px
+        assert sum(UNWRITTEN in "".join(c["output"]) for c in parser.cells) >= 1, where
+
+
+def test_assignment_figures_say_what_they_show(pages):
+    """Every figure on an assignment page has alt text of its own (mystnb.image.alt), not its file's name."""
+    figures = 0
+    for path in assignment_pages(pages):
+        parser = Cells()
+        parser.feed(path.read_text(encoding="utf-8"))
+        for cell in parser.cells:
+            for alt in cell["alts"]:
+                figures += 1
+                assert len(alt) >= 40 and not re.search(r"\.(png|jpe?g|svg)$|_images", alt), \
+                    f"{path.relative_to(HTML)}: weak alt text {alt!r}"
+            assert len(set(cell["alts"])) == len(cell["alts"]), f"{path.relative_to(HTML)}: figures share one alt"
+    assert figures >= 10, f"only {figures} figures on the assignment pages"

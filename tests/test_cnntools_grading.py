@@ -1,6 +1,9 @@
 """cnntools.grading.Cases: the shares of the points, and what a failing case reports."""
+import linecache
+
 import pytest
 
+from cnntools import checks
 from cnntools.grading import ARGUMENTS, ORDINARY, VECTORIZED, Cases
 
 
@@ -56,11 +59,34 @@ def test_failures_are_printed_and_kept(capsys):
     with grade("stride", "conv(x, stride=2)"):
         raise IndexError("index 3 is out of bounds")
     with grade("value"):
-        raise NotImplementedError()
+        raise NotImplementedError("dilation")  # the student's own, not the release's stub
     printed = capsys.readouterr().out
     assert "FAILED [stride] conv(x, stride=2): your code raised IndexError: index 3 is out of bounds" in printed
-    assert [v.message for v in grade.failures()][1] == "conv is not written yet (it raises NotImplementedError)"
+    assert "FAILED [value] your code raised NotImplementedError: dilation" in printed
     assert "conv: 0 of 2 points" in grade._repr_markdown_() and "2 of 2 cases failed" in grade._repr_markdown_()
+
+
+def test_a_function_not_written_yet_is_named_once(capsys):
+    """The release's stub: one line for the cell, then the failures it causes are kept without being printed."""
+    namespace = {}
+    exec(compile("def conv(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n", "<cell conv>", "exec"),
+         namespace)
+    linecache.cache["<cell conv>"] = (0, None, ["def conv(x):\n", "    # YOUR CODE HERE\n",
+                                               "    raise NotImplementedError()\n"], "<cell conv>")
+    grade = Cases("pool", points=2)
+    result = None
+    with grade("value"):
+        result = namespace["conv"](1)
+    with grade("value"):
+        if result is None:
+            raise AssertionError("pool returned None")
+    with grade("bad x"):
+        checks.check_raises("conv(-1)", namespace["conv"], -1, names=("x",))
+    printed = capsys.readouterr().out
+    assert printed == "pool calls conv, which is not written yet (write it, then run this test again)\n", printed
+    assert [v.message for v in grade.failures()] == [
+        "pool calls conv, which is not written yet", "pool returned None", "pool calls conv, which is not written yet"]
+    assert "3 of 3 cases failed: conv is not written yet" in grade._repr_markdown_()
 
 
 def test_what_is_not_an_exception_is_not_caught():

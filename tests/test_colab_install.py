@@ -1,10 +1,10 @@
 """A released notebook where Colab runs it: a fresh venv with no checkout on sys.path, its first cell installing
 cnntools from the public repository, here a published tree reached through a file URL (so the test is offline).
 
-The helpers install and the cells run down to the first one that calls a function the student has yet to write
-(tagged raises-exception, as in the book), which stops at NotImplementedError; then a cell of ours makes the data
-set, loads and verifies the checkpoint and draws a figure, as the notebook's later cells do. (Not the whole
-notebook: its experiments train for minutes, and test_book.py runs them already.)
+The helpers install and the whole notebook runs without an error: each cell that calls a function the student has
+yet to write says so in one line (cnntools.unwritten, which the first cell installs), and the others make the data
+sets, load and verify the checkpoint and draw their figures; then a cell of ours reports where cnntools came from.
+The experiments, which would train, stop at the stubs; CNN_MODE=tiny keeps the data sets small.
 """
 import os
 import subprocess
@@ -73,23 +73,20 @@ def test_install_cell_installs_cnntools_and_the_notebook_runs(tmp_path):
     content.mkdir()
     nb = nbformat.read(public / NOTEBOOK, as_version=4)
     assert f"git+{public.as_uri()}@main" in nb.cells[0].source
-    first_stub = next(i for i, c in enumerate(nb.cells) if "raises-exception" in c.metadata.get("tags", []))
-    nb.cells = nb.cells[:first_stub + 1] + [nbformat.v4.new_code_cell(LATER), nbformat.v4.new_code_cell(REPORT)]
+    nb.cells = nb.cells + [nbformat.v4.new_code_cell(LATER), nbformat.v4.new_code_cell(REPORT)]
     nbformat.write(nb, content / "training.ipynb")
+    env["CNN_MODE"] = "tiny"
     done = subprocess.run([str(python), "-c", RUN, str(content / "training.ipynb"), str(content)], env=env,
                           cwd=content, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stderr[-3000:]  # a cell that raised would have stopped the run
 
     cells = [c for c in nbformat.read(content / "training.ipynb", as_version=4).cells if c.cell_type == "code"]
     installed, prefix, path = cells[-1].outputs[0]["text"].splitlines()
     assert Path(installed).is_relative_to(tmp_path / "venv") and Path(prefix) == tmp_path / "venv"
     assert str(REPO) not in eval(path) and not Path(installed).is_relative_to(REPO)
-    errors = {i: [o.ename for o in c.outputs if o.output_type == "error"] for i, c in enumerate(cells)}
-    stubs = [i for i, c in enumerate(cells) if "raises-exception" in c.metadata.get("tags", [])]
-    failed = [i for i in errors if errors[i]]
-    assert failed and set(failed) <= set(stubs), f"cells that failed: {failed}; only {stubs} call stubs"
-    assert errors[failed[0]] == ["NotImplementedError"], errors[failed[0]]
-    assert failed == [stubs[0]], f"cells that failed: {failed}; the first stub is {stubs[0]}"
-    printed = "".join(o.get("text", "") for o in cells[-2].outputs if o.output_type == "stream")
-    assert printed.strip() == "(8, 3, 32, 32) SmallCNN", printed  # the data and the verified checkpoint
+    printed = ["".join(o.get("text", "") for o in c.outputs if o.output_type == "stream") for c in cells]
+    unwritten = [i for i, text in enumerate(printed) if "is not written yet; then this cell shows" in text]
+    assert len(unwritten) >= 5, printed  # the experiments, each with what it will show
+    assert all(cells[i].source.startswith("# Shows") for i in unwritten)
+    assert printed[-2].strip() == "(8, 3, 32, 32) SmallCNN", printed[-2]  # the data and the verified checkpoint
     assert any(o.get("data", {}).get("image/png") for o in cells[-2].outputs), "no figure was drawn inline"

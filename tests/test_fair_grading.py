@@ -1,11 +1,14 @@
 """Grades in proportion to what is wrong (in process, through tests/inprocess.py): every mistake costs points in its
 own function's test; right maths keeps at least 85% whatever its argument checks say; a loop where the docstring
-asks for none costs exactly the vectorization share; and no hidden case is of a kind the visible cases lack."""
+asks for none costs exactly the vectorization share; no hidden case is of a kind the visible cases lack; and every
+test cell ends with its score whatever the answers raise or return (the training notebook's mistakes and kinds:
+tests/test_training_mistakes.py)."""
 import ast
 
 import pytest
 
 from autograder.cells import hidden_lines
+from autograder.course import STUB, assignments
 from cnntools import grading
 from inprocess import answers, grade, meta, source_notebook
 from mistakes.forward import LOOP_IN_VECTORIZED_SLOT, OTHER_VECTORIZATIONS
@@ -35,6 +38,18 @@ class NoChecks(ast.NodeTransformer):
             body = getattr(node, field, None)
             if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
                 setattr(node, field, [n for n in body if not is_argument_check(n)] or [ast.Pass()])
+        return node
+
+
+class Returns(ast.NodeTransformer):
+    """Every function's body replaced by ``return <value>`` (or, for ``value=None``, by the release's stub)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def visit_FunctionDef(self, node):
+        body = STUB.splitlines()[1] if self.value is None else f"return {self.value}"
+        node.body = ast.parse(body).body
         return node
 
 
@@ -128,3 +143,19 @@ def test_argument_checks_are_at_most_15_percent(assignment):
         cases.score()
         share = sum(v.points for v in cases.verdicts if grading.category(v.kind) == "arguments") / cases.points
         assert share <= 0.15 + 1e-9, (test, share)
+
+
+ANSWERS = {"the release's stubs": None, "answers that return None": "None", "answers that return a string": "'?'"}
+
+
+@pytest.mark.parametrize("assignment", assignments())
+@pytest.mark.parametrize("answers_like", ANSWERS)
+def test_every_test_cell_ends_with_its_score(assignment, answers_like):
+    """No test cell lets an error escape (grade() raises if one does): each ends with its Cases, and earns nothing
+    from a function not written yet."""
+    value = ANSWERS[answers_like]
+    results = grade(assignment, {f: edited(s, Returns(value)) for f, s in answers(assignment).items()})
+    for test, cases in results.items():
+        assert cases.score() < cases.points, (test, answers_like)
+        if value is None:
+            assert cases.score() == 0 and "not written yet" in cases.failures()[0].message, test

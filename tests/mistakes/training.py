@@ -32,6 +32,8 @@ MISTAKES = [
     edit("labels-not-shuffled", "train_model", ("y_train[idx]", "y_train[start:start + batch_size]")),
     edit("validated-on-training-data", "train_model",
             ("evaluate_accuracy(model, x_val, y_val)", "evaluate_accuracy(model, x_train, y_train)")),
+    edit("seed-not-set", "train_model", ("    torch.manual_seed(seed)\n", "")),
+    edit("frozen-trained-too", "train_model", ("    model.to(device)\n", "    model.to(device).requires_grad_(True)\n")),
     # NumPy weights into torch, and the NumPy convolution
     edit("bias-not-copied", "make_torch_conv", ("        conv.bias.copy_(torch.from_numpy(b))\n", "")),
     edit("float32-layer", "make_torch_conv", (", dtype=torch.float64)", ")")),
