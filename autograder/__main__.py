@@ -2,6 +2,7 @@
 
     python -m autograder release [ASSIGNMENT]
     python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S] [--late RULES.yml]
+                               [--scheduler tcp://HOST:PORT]
     python -m autograder feedback SUBMISSIONS --out DIR [--assignment A] [--late RULES.yml]
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
@@ -35,6 +36,8 @@ def main(argv=None):
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
     grade.add_argument("--late", help="YAML file of each assignment's deadline and late penalty (see late.py)")
+    grade.add_argument("--scheduler", help="grade on the workers of this dask.distributed scheduler (tcp://HOST:PORT),"
+                                           " which share the repository and SUBMISSIONS and OUT with this machine")
     fb = commands.add_parser("feedback", help="grades.csv and the feedback pages again, with the grades given "
                                               "by hand in formgrader; grades nothing")
     fb.add_argument("submissions")
@@ -91,7 +94,8 @@ def main(argv=None):
             write_feedback(args.submissions, args.out, args.assignment, args.late)
         else:
             from .run import grade_all
-            grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late)
+            grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late,
+                      args.scheduler)
         interrupt.check()  # a ^C that a finaliser dropped still ends the command as one
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)

@@ -96,11 +96,6 @@ def describe(nb, scores):
     return tests, errors
 
 
-def warm_templates():
-    """Compile the page's template (Jinja2 keeps it in TEMPLATES): done once by the server that forks the jobs."""
-    TEMPLATES.get_template(PAGE)
-
-
 def page(student, assignment, notebook, result, late=None):
     """The feedback page of one notebook (a results.NotebookResult), with what a late.Late took from it."""
     return TEMPLATES.get_template(PAGE).render(student=student, assignment=assignment, notebook=notebook,

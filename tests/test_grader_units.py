@@ -207,22 +207,23 @@ def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
 
 def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
     """A job whose process died (a GraderFault, say) is graded again, its first log kept; the second result counts."""
-    from pathlib import Path
-    from autograder.run import run_pool
+    from autograder.executor import Executor
 
     spec = {"student": "ada", "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
-            "out": str(tmp_path), "key": "k", "submission_hash": "h", "log": str(tmp_path / "ada.log")}
+            "out": str(tmp_path), "key": "k", "submission_hash": "h"}
+    log = tmp_path / ".work" / "logs" / "dimensions" / "ada.log"
     tries = []
 
-    class Process:  # what the fork server would start: the first try dies, the second writes its result
+    class Process:  # what the fork server would start: the first try dies, the second saves its result
         def __init__(self, target, args, name):
-            self.exitcode = None
+            self.job, self.exitcode = args[0], None
 
         def start(self):
             tries.append(len(tries) + 1)
-            Path(spec["log"]).write_text(f"try {tries[-1]}")
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"try {tries[-1]}")
             if tries[-1] == 2:
-                JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(tmp_path)
+                JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(self.job["work"])
             self.exitcode = 1 if tries[-1] == 1 else 0
 
         def join(self, timeout=None):
@@ -235,11 +236,12 @@ def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
         pass
     Context.Process = Process
 
-    run_pool(Context(), [spec], 1)
-    assert tries == [1, 2] and (tmp_path / "ada.first.log").read_text() == "try 1"
-    assert not (tmp_path / "ada.log").exists()  # the second try's log goes with its success
-    err = capsys.readouterr().err
-    assert "ada/dimensions: the grader stopped with status 1; grading it once more" in err and "3/19" in err
+    graded = Executor(Context(), None, "bwrap").grade(spec)
+    assert tries == [1, 2] and log.with_suffix(".first.log").read_text() == "try 1"
+    assert not log.exists()  # the second try's log goes with its success
+    assert graded.result.notebooks["dimensions"].score == 3.0 and Path(graded.work).parent == (
+        tmp_path / ".work" / "dimensions" / "ada")  # the course folder of the second try, for the run to keep
+    assert "ada/dimensions: the grader stopped with status 1; grading it once more" in capsys.readouterr().err
 
 
 def test_the_zygote_empties_what_a_student_left(tmp_path, monkeypatch):
