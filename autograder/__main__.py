@@ -2,7 +2,7 @@
 
     python -m autograder release [ASSIGNMENT]
     python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S] [--late RULES.yml]
-                               [--scheduler tcp://HOST:PORT]
+                               [--scheduler tcp://HOST:PORT | --shard I/N]
     python -m autograder feedback SUBMISSIONS --out DIR [--assignment A] [--late RULES.yml]
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
@@ -38,6 +38,8 @@ def main(argv=None):
     grade.add_argument("--late", help="YAML file of each assignment's deadline and late penalty (see late.py)")
     grade.add_argument("--scheduler", help="grade on the workers of this dask.distributed scheduler (tcp://HOST:PORT),"
                                            " which share the repository and SUBMISSIONS and OUT with this machine")
+    grade.add_argument("--shard", help="grade only the I-th of N slices of the submissions (I/N, from 1), beside the "
+                                       "other shards; a plain run afterwards writes grades.csv and the pages")
     fb = commands.add_parser("feedback", help="grades.csv and the feedback pages again, with the grades given "
                                               "by hand in formgrader; grades nothing")
     fb.add_argument("submissions")
@@ -95,7 +97,7 @@ def main(argv=None):
         else:
             from .run import grade_all
             grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late,
-                      args.scheduler)
+                      args.scheduler, args.shard)
         interrupt.check()  # a ^C that a finaliser dropped still ends the command as one
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """One machine's grading of jobs: the fork server, the sandbox as it is made here, and the warm zygotes; a job in,
-its result out. The run's local pool and each Dask worker grade through an `Executor`.
+its result out. The run's local pool (a shard's too) and each Dask worker grade through an `Executor`.
 
 A job is graded in a process forked from a server that has already imported nbgrader, NumPy and torch (worker.py),
 in a course folder of its own that no other try shares (`OUT/.work/<assignment>/<student>/<try>`). The job writes

@@ -1,5 +1,5 @@
 """Grade a folder of submissions: check the input, grade each (student, assignment) in a fresh process of its own,
-here `--jobs` at a time or on a Dask cluster (runners.py), then write grades.csv.
+here `--jobs` at a time, on a Dask cluster or as one shard of a batch array (runners.py), then write grades.csv.
 
 The run is the one writer of OUT: each job's result, pages and graded notebooks as the job comes back (`keep`),
 the class gradebook, grades.csv. Every result is written with a rename once its submission is graded, so a run
@@ -26,7 +26,7 @@ from .late import Late, assess, load_rules
 from .limits import Limits
 from .nbgrader_app import template_gradebook
 from .results import JobResult
-from .runners import Local
+from .runners import Local, Shard
 from .submissions import find_jobs, read_submitted
 
 FIELDS = ["student", "assignment", "notebook", "score", "max_score"]
@@ -40,36 +40,40 @@ def grader_digest():
     return digest(files)
 
 
-def lock(out):
-    """Hold OUT/.lock for the run: two runs writing one folder would undo each other's work."""
+def lock(out, shared=False):
+    """Hold OUT/.lock for the run: two runs writing one folder would undo each other's work. Shards (`shared`) hold
+    it side by side, each writing only its own jobs' files, and never with a plain run."""
     out.mkdir(parents=True, exist_ok=True)
     handle = open(out / ".lock", "a")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except BlockingIOError:
         raise UsageError(f"another grading run is writing to {out}") from None
     return handle
 
 
-def runner_for(jobs, scheduler=None):
+def runner_for(jobs, scheduler=None, shard=None):
     """The runner the command line asks for."""
+    if scheduler and shard:
+        raise UsageError("--scheduler and --shard cannot be combined: a shard grades on this machine")
     if scheduler:
         from .dask_runner import Dask  # (it imports distributed: only for a run that asks)
         return Dask(scheduler)
-    return Local(jobs)
+    return Shard(shard, jobs) if shard else Local(jobs)
 
 
-def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None, scheduler=None):
-    """Grade every submission under `submissions` (on this machine, `jobs` at a time, or on the Dask workers of
-    `scheduler`); write OUT/grades.csv and OUT/feedback/, with the late-work rules of the file `late` applied."""
-    runner = runner_for(jobs, scheduler)
+def grade_all(submissions, out, only=None, jobs=1, timeout=120, late=None, scheduler=None, shard=None):
+    """Grade every submission under `submissions` (on this machine, `jobs` at a time; on the Dask workers of
+    `scheduler`; or the slice `shard` of them, "I/N"); write OUT/grades.csv and OUT/feedback/, with the late-work
+    rules of the file `late` applied (not a shard: a plain run afterwards writes them)."""
+    runner = runner_for(jobs, scheduler, shard)
     rules = load_rules(late) if late else None
     limits = Limits.from_env(timeout=timeout, threads=max(1, (os.cpu_count() or 1) // max(1, jobs)))
     work, skipped = find_jobs(submissions, only)
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out is a file, not a folder: {out}")
-    held = lock(out)
+    held = lock(out, shared=not runner.writes_grades)
     try:
         # A label in the environment of every process of the run (sandboxes included): how to find them (ps e).
         os.environ.setdefault("AUTOGRADER_RUN", uuid.uuid4().hex)

@@ -1,5 +1,6 @@
 """Where a run's jobs are graded, behind one interface (`Runner`): `Local`, a pool of `--jobs` grading processes on
-this machine; `Dask`, the workers of a dask.distributed scheduler (`--scheduler`; dask_runner.py).
+this machine; `Shard`, the I-th of N slices of the jobs on this machine (`--shard I/N`, one task of a batch
+scheduler's array); `Dask`, the workers of a dask.distributed scheduler (`--scheduler`; dask_runner.py).
 
 Every runner hands each job's `executor.Graded` to the run as it comes (`on_result`, in the run's main thread),
 and the run alone writes OUT's results, pages and gradebook from it.
@@ -61,6 +62,30 @@ class Local(Runner):
         finally:
             executor.close()
         pool.shutdown()
+
+
+class Shard(Local):
+    """The `index`-th (from 1) of `count` slices of the run's jobs, `jobs` at a time on this machine. Slices are
+    dealt in turn from the jobs sorted by (student, assignment): deterministic, disjoint, and alike in their mix of
+    assignments. Shards run side by side on one OUT; grades.csv, the pages of the whole class and the class gradebook
+    are left to a plain run afterwards."""
+    writes_grades = False
+
+    def __init__(self, shard, jobs):
+        super().__init__(jobs)
+        try:
+            self.index, self.count = map(int, shard.split("/"))
+        except ValueError:
+            raise UsageError(f"--shard must be I/N (the I-th of N slices, from 1), got {shard!r}") from None
+        if not 1 <= self.index <= self.count:
+            raise UsageError(f"--shard I/N needs 1 <= I <= N, got {shard!r}")
+
+    def __str__(self):
+        return f"shard {self.index}/{self.count}, {self.jobs} at a time"
+
+    def mine(self, work):
+        ordered = sorted(work, key=lambda job: (job[0], job[1]))
+        return ordered[self.index - 1::self.count]
 
 
 def collect(futures, receive, on_result):

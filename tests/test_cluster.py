@@ -1,6 +1,8 @@
-"""Grading on a Dask cluster gives the grades of a local run, for one class of 22 submissions: a Dask scheduler and
-two workers started from the venv on 127.0.0.1, one of them killed while it grades (its job is graded again by the
-other, once)."""
+"""Grading on a Dask cluster and as batch-scheduler shards gives the grades of a local run, for one class of 21
+submissions: a Dask scheduler and two workers started from the venv on 127.0.0.1, one of them killed while it grades
+(its job is graded again by the other, once); two shards side by side on one OUT, then a plain run that grades
+nothing and writes grades.csv."""
+import fcntl
 import os
 import signal
 import subprocess
@@ -111,3 +113,37 @@ def test_a_dask_cluster_grades_as_the_local_run_though_a_worker_dies(subs, local
     assert rerun.returncode == 0, rerun.stderr
     assert f"grading 0 of {len(list(subs.iterdir()))} submissions" in rerun.stderr
 
+
+def test_shards_side_by_side_then_a_plain_run_give_the_local_grades(subs, local, tmp_path):
+    out = tmp_path / "out"
+    shards = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+                                "--shard", f"{i}/2", "--jobs", "1"], cwd=REPO, stderr=subprocess.PIPE, text=True)
+              for i in (1, 2)]
+    said = [shard.communicate(timeout=600)[1] for shard in shards]
+    assert [shard.returncode for shard in shards] == [0, 0], said
+    count = len(list(subs.iterdir()))
+    assert sorted(int(s.split("grading ")[1].split(" of ")[0]) for s in said) == [count // 2, count - count // 2]
+    assert len(list((out / ".results" / ASSIGNMENT).glob("*.json"))) == count
+    assert not (out / "grades.csv").exists() and not (out / "gradebook.db").exists()  # left to the plain run
+
+    run = autograder("grade", subs, "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert f"grading 0 of {count} submissions" in run.stderr
+    assert (out / "grades.csv").read_text() == local and (out / "gradebook.db").exists()
+
+
+def test_shards_share_out_and_a_plain_run_waits_for_them(tmp_path):
+    """A shard holds OUT's lock shared, a plain run exclusively: a plain run refuses while a shard writes, a shard
+    does not."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    submit(subs, "release", ASSIGNMENT, release=True)
+    out.mkdir()
+    with open(out / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_SH)  # as another shard does
+        plain = autograder("grade", subs, "--out", out)
+        assert plain.returncode == 2 and "another grading run is writing to" in plain.stderr, plain.stderr
+        shard = autograder("grade", subs, "--out", out, "--shard", "1/1")
+        assert shard.returncode == 0, shard.stderr
+    for bad in ("0/2", "3/2", "1", "a/b"):
+        run = autograder("grade", subs, "--out", out, "--shard", bad)
+        assert run.returncode == 2 and "--shard" in run.stderr and len(run.stderr.strip().splitlines()) == 1
