@@ -73,12 +73,12 @@ def main(argv=None):
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
-            from .release import release
+            from .admin.release import release
             for name in [args.assignment] if args.assignment else assignments():
                 release(name)
                 print(f"released notebooks/{name}")
         elif args.command in ("settings", "publish"):
-            from .publish import publish_command
+            from .admin.publish import publish_command
             publish_command(args)
         elif args.command == "gradescope":
             from .gradescope import build
@@ -86,10 +86,10 @@ def main(argv=None):
             Limits.from_env(timeout=args.timeout)  # checked as `grade` checks it
             print(f"wrote {build(args.assignment, args.out, args.timeout)}")
         elif args.command == "export-canvas":
-            from .lms import export_canvas
+            from .admin.lms import export_canvas
             export_canvas(args.out, args.roster, args.assignment, args.column)
         elif args.command == "collect":
-            from .collect import collect
+            from .admin.collect import collect
             collect(args.download, args.assignment, args.out, args.layout, args.roster, args.replace)
         elif args.command == "feedback":
             from .run import write_feedback

@@ -45,7 +45,7 @@ def finished(*procs):
 
 def timed(subs, out, *runs):
     """Seconds for the runs (lists of flags) one after another, those in one list side by side."""
-    from autograder.nbgrader_app import template_gradebook  # made beforehand, as in bench_grading
+    from autograder.execution.nbgrader_app import template_gradebook  # made beforehand, as in bench_grading
     for assignment in sorted({p.parent.name for p in subs.glob("*/*/*.ipynb")}):
         template_gradebook(out, assignment)
     started = time.perf_counter()

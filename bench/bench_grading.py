@@ -91,7 +91,7 @@ def baseline(subs, made, assignments, work):
 
 
 def ours(subs, work, jobs):
-    from autograder.nbgrader_app import template_gradebook  # made beforehand, as nbgrader's gradebook above
+    from autograder.execution.nbgrader_app import template_gradebook  # made beforehand, as nbgrader's gradebook above
     out = work / "graded"
     for assignment in sorted({p.parent.name for p in subs.glob("*/*/*.ipynb")}):
         template_gradebook(out, assignment)

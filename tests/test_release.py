@@ -7,7 +7,7 @@ import pytest
 
 from answers import answer_lines
 from autograder.course import assignments
-from autograder.release import RAISES, release, tag_stub_callers
+from autograder.admin.release import RAISES, release, tag_stub_callers
 from pipeline import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*/*.ipynb"))

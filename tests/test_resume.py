@@ -118,9 +118,9 @@ def test_a_job_whose_run_died_saves_nothing(subs, tmp_path):
     and the next run grades that submission."""
     from autograder.errors import GraderFault
     from autograder.limits import Limits
-    from autograder.nbgrader_app import template_gradebook
+    from autograder.execution.nbgrader_app import template_gradebook
     from autograder.results import JobResult
-    from autograder.worker import main
+    from autograder.execution.worker import main
 
     gone = subprocess.Popen(["true"])
     gone.wait()

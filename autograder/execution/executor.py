@@ -20,12 +20,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .course import assignment_files, notebooks
-from .errors import GraderFault, UsageError, first_line
-from .limits import Limits
-from .results import JobResult, NotebookResult
+from ..course import assignment_files, notebooks
+from ..errors import GraderFault, UsageError, first_line
+from ..limits import Limits
+from ..results import JobResult, NotebookResult
 
-PRELOAD = "autograder.preload"  # what the fork server imports (worker.preload)
+PRELOAD = "autograder.execution.preload"  # what the fork server imports (worker.preload)
 
 
 @dataclass
@@ -44,8 +44,8 @@ class Graded:
 
 def check_sandbox(limits):
     """Stop with one line if no sandbox can be made here (bubblewrap missing, namespaces refused)."""
-    from .errors import SandboxUnavailable
-    from .sandbox import Sandbox
+    from ..errors import SandboxUnavailable
+    from ..sandbox import Sandbox
     box = Sandbox(limits=limits)
     try:
         box.start(time.monotonic() + 60)
@@ -68,7 +68,7 @@ class Executor:
     def here(cls, limits, warm):
         """The executor of this process: checks the sandbox, starts the fork server (if `fork_server` has not); its
         zygotes import `warm` (zygote.warm_for)."""
-        from .zygote import Pool, mode
+        from ..sandbox.zygote import Pool, mode
         check_sandbox(limits)
         # warm zygotes where each has a pid namespace of its own (bubblewrap), with what the notebooks import
         return cls(fork_server(), Pool(limits, warm) if mode() == "bwrap" else None, mode())

@@ -12,14 +12,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from .course import notebooks
-from .errors import GraderFault, last_line, stop_process
-from .feedback import describe
-from .limits import Limits
+from ..course import notebooks
+from ..errors import GraderFault, last_line, stop_process
+from ..results.feedback import describe
+from ..limits import Limits
 from .nbgrader_app import nbgrader_api, scores_of, share_engines, warm_gradebook, written_points
-from .procs import alive
-from .protocol import CAPS
-from .results import JobResult, NotebookResult
+from ..sandbox.procs import alive
+from ..sandbox.protocol import CAPS
+from ..results import JobResult, NotebookResult
 
 
 def preload():
@@ -52,7 +52,7 @@ def preload():
 def run(spec, zygote=None):
     """Entry point of a forked grading process; `zygote` is the warm one the run lent it (zygote.Pool), or None."""
     import signal
-    from .zygote import set_parent_death_signal
+    from ..sandbox.zygote import set_parent_death_signal
     set_parent_death_signal()  # if the grading run is killed, so is this process (and its sandbox)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is for the run, which stops this process itself
     os.environ["AUTOGRADER_SANDBOX"] = spec.get("sandbox", "bwrap")  # as the executor resolved it

@@ -6,10 +6,10 @@ import tempfile
 
 import nbformat
 
-from .course import RELEASE, check_assignment
-from .errors import UsageError, last_line
-from .files import replace_dir
-from .nbgrader_app import nbgrader_api
+from ..course import RELEASE, check_assignment
+from ..errors import UsageError, last_line
+from ..files import replace_dir
+from ..execution.nbgrader_app import nbgrader_api
 from .settings import load as load_settings
 
 # myst-nb lets a cell with this tag raise while the book executes; the release gives it to the cells that call

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
-from . import interrupt
-from .errors import UsageError
-from .executor import Executor, fork_server
+from .. import interrupt
+from ..errors import UsageError
+from ..execution.executor import Executor, fork_server
 
 
 class Runner:

@@ -10,9 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .course import ROOT, SOURCE, STUB
-from .errors import UsageError, last_line
-from .files import digest
+from ..course import ROOT, SOURCE, STUB
+from ..errors import UsageError, last_line
+from ..files import digest
 
 
 def alembic_on_path():

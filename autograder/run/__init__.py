@@ -1,6 +1,11 @@
 """Grade a folder of submissions: check the input, grade each (student, assignment) in a fresh process of its own,
 here `--jobs` at a time, on a Dask cluster or as one shard of a batch array (runners.py), then write grades.csv.
 
+The run package: a grading run (this module) and where its jobs go (runners.py: Local and Shard; dask_runner.py:
+Dask).
+
+May import: base, sandbox, results, execution, admin.
+
 The run is the one writer of OUT: each job's result, pages and graded notebooks as the job comes back (`keep`),
 the class gradebook, grades.csv. Every result is written with a rename once its submission is graded, so a run
 killed at any moment keeps what it finished, and the next run grades only what is missing or has changed (the
@@ -18,16 +23,16 @@ import uuid
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import interrupt
-from .course import ROOT, SOURCE
-from .errors import UsageError
-from .files import digest, write_atomic
-from .late import Late, assess, load_rules
-from .limits import Limits
-from .nbgrader_app import template_gradebook
-from .results import JobResult
+from .. import interrupt
+from ..course import ROOT, SOURCE
+from ..errors import UsageError
+from ..files import digest, write_atomic
+from ..admin.late import Late, assess, load_rules
+from ..limits import Limits
+from ..execution.nbgrader_app import template_gradebook
+from ..results import JobResult
 from .runners import Local, Shard
-from .submissions import find_jobs, read_submitted
+from ..admin.submissions import find_jobs, read_submitted
 
 FIELDS = ["student", "assignment", "notebook", "score", "max_score"]
 LATE_FIELDS = ["days_late", "late_penalty", "final_score"]  # with a late-work rule
@@ -36,7 +41,7 @@ NO_RULE = Late("", 0.0, "")
 
 def grader_digest():
     """The code that decides grades: the grader itself and the helpers the tests call."""
-    files = sorted((ROOT / "autograder").glob("*.py")) + sorted((ROOT / "cnntools").rglob("*.py"))
+    files = sorted((ROOT / "autograder").rglob("*.py")) + sorted((ROOT / "cnntools").rglob("*.py"))
     return digest(files)
 
 
@@ -118,8 +123,8 @@ def grade_with(runner, submissions, out, work, skipped, limits, rules):
     templates = {a: template_gradebook(out, a) for a in sorted({a for _, a, *_ in work})}
     for spec in todo:
         spec["template"] = str(templates[spec["assignment"]])
-    from .gradebook import ClassGradebook
-    from .zygote import warm_for
+    from ..execution.gradebook import ClassGradebook
+    from ..sandbox.zygote import warm_for
     with ClassGradebook(out, templates) if runner.writes_grades else nullcontext() as gradebook:
         if gradebook:
             gradebook.prepare(graded)  # a source that no longer fits it stops the run here
@@ -133,8 +138,8 @@ def keep(out, graded, gradebook=None):
     """Write a job's executor.Graded into OUT: its graded notebooks for formgrader, its pages (without the late-work
     rule, which the run applies when it writes the grades), its result last (what a rerun reads to skip it), and its
     grades into the class `gradebook` if the run holds it. The run alone calls this, so one process writes OUT."""
-    from .feedback import write_pages
-    from .formgrader import forget_graded, keep_graded
+    from ..results.feedback import write_pages
+    from ..results.formgrader import forget_graded, keep_graded
     result = graded.result
     if graded.work:
         keep_graded(graded.work, out, result.student, result.assignment)
@@ -163,7 +168,7 @@ def write_feedback(submissions, out, only=None, late=None):
 def imported_by_students(assignments):
     """What the cells of these assignments' notebooks that run in the student's process import (top-level names)."""
     import nbformat
-    from .cells import student_imports
+    from ..cells import student_imports
     return set().union(*(student_imports(nbformat.read(path, as_version=4))
                          for assignment in assignments for path in (SOURCE / assignment).glob("*.ipynb")))
 
@@ -177,9 +182,9 @@ def write_grades(out, work, submissions, rules, gradebook=None):
     late-work rules (None: no rule, and grades.csv without the late columns); the automatic grades recorded in the
     class gradebook (`gradebook`, the run's open ClassGradebook, or opened here). Every page is written again, so a
     changed rule or a new hand grade shows without regrading."""
-    from .feedback import write_pages
-    from .formgrader import write_config
-    from .gradebook import ClassGradebook
+    from ..results.feedback import write_pages
+    from ..results.formgrader import write_config
+    from ..execution.gradebook import ClassGradebook
     rows, pending, ungraded = [], 0, 0
     write_config(out)
     with nullcontext(gradebook) if gradebook else ClassGradebook(

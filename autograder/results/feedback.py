@@ -9,10 +9,10 @@ from pathlib import Path
 
 import jinja2
 
-from .cells import grade_id, kind, strip_hidden
-from .files import write_atomic
-from .protocol import CAPS
-from .results import CellError, TestResult, feedback_path
+from ..cells import grade_id, kind, strip_hidden
+from ..files import write_atomic
+from ..sandbox.protocol import CAPS
+from . import CellError, TestResult, feedback_path
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)

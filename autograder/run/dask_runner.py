@@ -13,9 +13,9 @@ import threading
 import uuid
 from urllib.parse import urlparse
 
-from .errors import UsageError, first_line
-from .executor import Executor, Graded, failed_result
-from .limits import Limits
+from ..errors import UsageError, first_line
+from ..execution.executor import Executor, Graded, failed_result
+from ..limits import Limits
 from .runners import Runner, collect
 
 _here, _lock = {}, threading.Lock()  # in a worker: its one Executor, and the limits and imports it was made for
