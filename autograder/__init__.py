@@ -1,4 +1,14 @@
-"""The course's grading pipeline on top of nbgrader: ``python -m autograder release|grade`` (see ``__main__``)."""
+"""The course's grading pipeline on top of nbgrader: ``python -m autograder release|grade`` (see ``__main__``).
+
+Its packages are layers, each importing only those below it (each package's docstring names them in its
+`May import:` line; tests/test_layers.py checks every import, and that none makes a cycle): the command line
+(``__main__``, ``gradescope``) -> ``run`` (a grading run and where its jobs go) -> ``admin`` (the course's
+operations) -> ``execution`` (one job graded with nbgrader) -> ``results`` (results, pages) -> ``sandbox`` (the
+student's process) -> the base modules here (errors, files, cells, course, limits, interrupt).
+
+May import: base -> nothing
+May import: top -> base, sandbox, results, execution, admin, run
+"""
 import sys
 
 # jsonschema (under nbformat) imports rfc3987_syntax when it is installed (jupyter-events' extra brings it), only to

@@ -2,6 +2,7 @@
 
     python -m autograder release [ASSIGNMENT]
     python -m autograder grade SUBMISSIONS --out DIR [--assignment A] [--jobs N] [--timeout S] [--late RULES.yml]
+                               [--scheduler tcp://HOST:PORT | --shard I/N]
     python -m autograder feedback SUBMISSIONS --out DIR [--assignment A] [--late RULES.yml]
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
@@ -36,6 +37,10 @@ def main(argv=None):
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed to each cell")
     grade.add_argument("--late", help="YAML file of each assignment's deadline and late penalty (see late.py)")
+    grade.add_argument("--scheduler", help="grade on the workers of this dask.distributed scheduler (tcp://HOST:PORT),"
+                                           " which share the repository and SUBMISSIONS and OUT with this machine")
+    grade.add_argument("--shard", help="grade only the I-th of N slices of the submissions (I/N, from 1), beside the "
+                                       "other shards; a plain run afterwards writes grades.csv and the pages")
     fb = commands.add_parser("feedback", help="grades.csv and the feedback pages again, with the grades given "
                                               "by hand in formgrader; grades nothing")
     fb.add_argument("submissions")
@@ -76,12 +81,12 @@ def main(argv=None):
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
-            from .release import release
+            from .admin.release import release
             for name in [args.assignment] if args.assignment else assignments():
                 release(name)
                 print(f"released notebooks/{name}")
         elif args.command in ("settings", "publish"):
-            from .publish import publish_command
+            from .admin.publish import publish_command
             publish_command(args)
         elif args.command == "gradescope":
             from .gradescope import build
@@ -89,20 +94,21 @@ def main(argv=None):
             Limits.from_env(timeout=args.timeout)  # checked as `grade` checks it
             print(f"wrote {build(args.assignment, args.out, args.timeout)}")
         elif args.command == "export-canvas":
-            from .lms import export_canvas
+            from .admin.lms import export_canvas
             export_canvas(args.out, args.roster, args.assignment, args.column)
         elif args.command == "collect":
-            from .collect import collect
+            from .admin.collect import collect
             collect(args.download, args.assignment, args.out, args.layout, args.roster, args.replace)
         elif args.command == "similarity":
-            from .similarity import report
+            from .admin.similarity import report
             report(args.submissions, args.assignment, args.out, args.threshold)
         elif args.command == "feedback":
             from .run import write_feedback
             write_feedback(args.submissions, args.out, args.assignment, args.late)
         else:
             from .run import grade_all
-            grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late)
+            grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late,
+                      args.scheduler, args.shard)
         interrupt.check()  # a ^C that a finaliser dropped still ends the command as one
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)

@@ -19,7 +19,7 @@ from pathlib import Path
 from .course import ROOT, SOURCE, check_assignment, notebooks
 from .errors import UsageError
 from .files import write_atomic
-from .submissions import as_student_id
+from .admin.submissions import as_student_id
 
 VENV = "/opt/cnn-autograder"
 
@@ -41,7 +41,7 @@ RUN = """#!/usr/bin/env bash
 # Gradescope runs this for each submission; it writes $ROOT/results/results.json whatever happens.
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-{venv}/bin/python}}"
-# Students' code runs in bubblewrap where the container allows it, else as uid 65534 (see autograder/zygote.py);
+# Students' code runs in bubblewrap where the container allows it, else as uid 65534 (see autograder/sandbox/zygote.py);
 # then only file permissions keep it from the course's files: make them root's alone.
 export AUTOGRADER_SANDBOX="${{AUTOGRADER_SANDBOX:-auto}}"
 chmod 0700 "$ROOT/source/solutions" "$ROOT/source/_grading" 2>/dev/null
@@ -54,11 +54,11 @@ exec "$PYTHON" -m autograder.gradescope run --root "$ROOT" --assignment {assignm
 def build(assignment, dest=None, timeout=120):
     """Write the zip for `assignment`; return its path."""
     check_assignment(assignment)
-    from .nbgrader_app import template_gradebook
+    from .execution.nbgrader_app import template_gradebook
     dest = Path(dest or ROOT / "_grading" / "gradescope" / f"{assignment}.zip").resolve()
     dest.parent.mkdir(parents=True, exist_ok=True)
     template = template_gradebook(dest.parent, assignment)  # made now, so that no student waits for it
-    files = [*(ROOT / "autograder").glob("*.py"), *(ROOT / "autograder" / "templates").glob("*")]
+    files = [*(ROOT / "autograder").rglob("*.py"), *(ROOT / "autograder" / "results" / "templates").glob("*")]
     files += [p for p in (ROOT / "cnntools").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += [p for p in (SOURCE / assignment).rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts
               and "__pycache__" not in p.parts]

@@ -6,31 +6,8 @@ untouched release and the wrong submissions of tests/mistakes/<assignment>.py. B
 already made (nbgrader's generate_assignment, not timed) and allow 120 s per cell. nbgrader is told to ignore
 stderr (plain nbgrader zeroes a test that shows a progress bar or a warning; the autograder never does).
 nbgrader's kernels keep their default number of threads; the autograder gives each of its 2 jobs cores / 2 threads.
-The goal is a ratio of at least 1.8 on 2 cores. Measured on 2 cores: 1300 s against 595 s, 2.19x (2026-11-25), and
-2408 s against 1015 s, 2.37x (2026-11-29), the same grades for all 100 notebooks both times; the training notebooks
-alone give about 1.5x (compute-bound: two one-thread jobs against one two-thread kernel). The full run takes 30 to 60
-minutes; `--n 12 --assignments dimensions` answers in about a minute. The NumPy assignments alone
-(`--n 18 --assignments dimensions forward backprop`, a quiet machine, 2026-12-03): 65.7 s against 20.8 s (3.17x),
-then 54.9 s against 17.8 s (3.08x) once the grader stopped building jsonschema's rfc3987 grammar; then, with warm
-zygotes (student processes forked from one that has imported NumPy, matplotlib and torch), torch's symbolic shapes
-preloaded and the class gradebook begun from a template, 54.6 s against 13.1 s (4.16x); then, with nbgrader's
-first-use costs paid once in the fork server (the gradebook's SQLAlchemy set-up, 0.2 s a job; nbformat's validators;
-the page template), one SQLAlchemy engine a job, the zygotes started one after the other (the fork server keeps a
-core), matplotlib's font list lent to the zygotes, each result recorded as it comes and no CheckCellMetadata after
-Rebuild: 60.7 s against 10.5 s (5.80x), again 54.8 s against 9.5 s (5.76x); the same grades (the same day, before
-the last three of these: 71.5 s against 13.4 s, 5.32x).
-The mix of all four, 40 submissions: 238.3 s against 86.6 s (2.75x), then 236.9 s against 80.4 s (2.95x), 243.9 s
-against 73.7 s (3.31x) and, once cnntools read the digits without importing scikit-learn (0.7 s in the test and again
-in the student's process of every training notebook, on both sides), 217.9 s against 68.6 s (3.18x); the same grades
-for all 40. The ten training notebooks alone: 144.4 s against 68.4 s (2.11x). Training bounds the mix: a training
-notebook is about 10.5 s of one-thread compute in the student's process (the notebook itself sets one thread, so
-nbgrader's kernel runs the same compute at the same speed), and ten of them, two at a time on 2 cores, need about
-52 s, where 4x of the mix would leave 54 s for all 40 submissions.
-Where the time goes now (18 NumPy submissions, ~10 s): the first job starts after ~2.8 s (the fork server's imports
-and warm-ups, 3.3 s of CPU on one core; the run's checks and the two zygotes, one after the other, on the other);
-the jobs then take ~6.8 s, two at a time, each ~0.4 s of the grading process's CPU (the tests with their PyTorch
-oracles and calls into the student's process, ~0.3 ms each; nbgrader's converters and sqlite) while the student's
-process computes; grades.csv and the pages ~0.15 s.
+The goal is a ratio of at least 1.8 on 2 cores. The full run takes 30 to 60 minutes; `--n 12 --assignments
+dimensions` answers in about a minute. What it measured, and where the time goes: bench/RESULTS.md.
 """
 import argparse
 import os
@@ -115,7 +92,7 @@ def baseline(subs, made, assignments, work):
 
 
 def ours(subs, work, jobs):
-    from autograder.nbgrader_app import template_gradebook  # made beforehand, as nbgrader's gradebook above
+    from autograder.execution.nbgrader_app import template_gradebook  # made beforehand, as nbgrader's gradebook above
     out = work / "graded"
     for assignment in sorted({p.parent.name for p in subs.glob("*/*/*.ipynb")}):
         template_gradebook(out, assignment)

@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from autograder.settings import Settings
+from autograder.admin.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 HTML = REPO / "_build" / "html"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from autograder.publish import publish
+from autograder.admin.publish import publish
 from public import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.publish import publish
+from autograder.admin.publish import publish
 from public import HTML, REPO, SETTINGS
 from test_book import require_build
 

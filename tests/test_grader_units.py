@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder import rebuild
+from autograder.execution import rebuild
 from autograder.cells import hidden_lines, kind, strip_hidden
 from autograder.errors import UsageError
-from autograder.execute import scope
-from autograder.feedback import page
+from autograder.execution.execute import scope
+from autograder.results.feedback import page
 from autograder.limits import Limits
 from autograder.results import CellError, JobResult, NotebookResult, TestResult
 
@@ -128,40 +128,13 @@ def test_page_escapes_and_shows_each_test():
     assert "Score: <b>3.5 / 5</b>" in html
 
 
-def test_imports_run_one_way():
-    """No cycle among the grader's modules, counting imports inside functions too."""
-    import ast
-    from pathlib import Path
-    folder = Path(__file__).resolve().parents[1] / "autograder"
-    graph = {}
-    for path in folder.glob("*.py"):
-        names = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                names |= {node.module} if node.module else {a.name for a in node.names}
-        graph[path.stem] = names - {path.stem}
-    done, path = set(), []
-
-    def visit(module):
-        assert module not in path, " -> ".join(path[path.index(module):] + [module])
-        if module in done:
-            return
-        path.append(module)
-        for dep in graph.get(module, ()):
-            visit(dep)
-        path.pop()
-        done.add(module)
-    for module in graph:
-        visit(module)
-
-
 def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
     """Automatic grades go in as nbgrader's auto_score; a person's score and comment (what formgrader writes) come
     back into the results and survive the next record; a source whose points changed is followed, one whose cells
     changed is refused."""
     from nbgrader.api import Gradebook
-    from autograder.gradebook import ClassGradebook, db_path
-    from autograder.nbgrader_app import template_gradebook
+    from autograder.execution.gradebook import ClassGradebook, db_path
+    from autograder.execution.nbgrader_app import template_gradebook
 
     templates = {"dimensions": template_gradebook(tmp_path, "dimensions")}
     tests = [TestResult("test_conv_output_size", 3.0, 4.0, False),
@@ -207,22 +180,23 @@ def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
 
 def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
     """A job whose process died (a GraderFault, say) is graded again, its first log kept; the second result counts."""
-    from pathlib import Path
-    from autograder.run import run_pool
+    from autograder.execution.executor import Executor
 
     spec = {"student": "ada", "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
-            "out": str(tmp_path), "key": "k", "submission_hash": "h", "log": str(tmp_path / "ada.log")}
+            "out": str(tmp_path), "key": "k", "submission_hash": "h"}
+    log = tmp_path / ".work" / "logs" / "dimensions" / "ada.log"
     tries = []
 
-    class Process:  # what the fork server would start: the first try dies, the second writes its result
+    class Process:  # what the fork server would start: the first try dies, the second saves its result
         def __init__(self, target, args, name):
-            self.exitcode = None
+            self.job, self.exitcode = args[0], None
 
         def start(self):
             tries.append(len(tries) + 1)
-            Path(spec["log"]).write_text(f"try {tries[-1]}")
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"try {tries[-1]}")
             if tries[-1] == 2:
-                JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(tmp_path)
+                JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(self.job["work"])
             self.exitcode = 1 if tries[-1] == 1 else 0
 
         def join(self, timeout=None):
@@ -235,11 +209,12 @@ def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
         pass
     Context.Process = Process
 
-    run_pool(Context(), [spec], 1)
-    assert tries == [1, 2] and (tmp_path / "ada.first.log").read_text() == "try 1"
-    assert not (tmp_path / "ada.log").exists()  # the second try's log goes with its success
-    err = capsys.readouterr().err
-    assert "ada/dimensions: the grader stopped with status 1; grading it once more" in err and "3/19" in err
+    graded = Executor(Context(), None, "bwrap").grade(spec)
+    assert tries == [1, 2] and log.with_suffix(".first.log").read_text() == "try 1"
+    assert not log.exists()  # the second try's log goes with its success
+    assert graded.result.notebooks["dimensions"].score == 3.0 and Path(graded.work).parent == (
+        tmp_path / ".work" / "dimensions" / "ada")  # the course folder of the second try, for the run to keep
+    assert "ada/dimensions: the grader stopped with status 1; grading it once more" in capsys.readouterr().err
 
 
 def test_the_zygote_empties_what_a_student_left(tmp_path, monkeypatch):
@@ -247,7 +222,7 @@ def test_the_zygote_empties_what_a_student_left(tmp_path, monkeypatch):
     followed)."""
     import os
     import sys
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "autograder"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "autograder" / "sandbox"))
     sys.modules.pop("sandbox_main", None)
     import sandbox_main
     (tmp_path / "a" / "b").mkdir(parents=True)
@@ -265,7 +240,7 @@ def test_a_zygote_imports_what_the_students_cells_import():
     """The warm zygote's imports (zygote.warm_for) come from the cells that run in the student's process: not from a
     test's, not from a comment; NumPy always."""
     from autograder.cells import student_imports
-    from autograder.zygote import warm_for
+    from autograder.sandbox.zygote import warm_for
     nb = new_notebook(cells=[
         cell("import matplotlib.pyplot as plt", locked=True, grade_id="setup"),
         cell("def f(x):\n    import torch.nn.functional as F\n    return x", solution=True, grade_id="f"),

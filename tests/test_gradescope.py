@@ -29,7 +29,7 @@ def package(tmp_path_factory):
 
 def test_zip_holds_what_gradescope_runs(package):
     names = set(zipfile.ZipFile(package).namelist())
-    assert {"setup.sh", "run_autograder", "autograder/gradescope.py", "autograder/sandbox_main.py",
+    assert {"setup.sh", "run_autograder", "autograder/gradescope.py", "autograder/sandbox/sandbox_main.py",
             f"solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", "cnntools/checks.py", "requirements.txt"} <= names
     assert any(n.startswith(f"_grading/.templates/{ASSIGNMENT}/") and n.endswith(".db") for n in names)
     assert not any("/forward/" in n or n.startswith("notebooks/") or n.startswith("tests/") for n in names)

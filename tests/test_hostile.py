@@ -560,7 +560,7 @@ def test_a_student_who_kills_the_zygote_loses_only_that_cell():
 def test_a_test_that_sends_too_much_is_the_graders_limit_not_the_students_crash(monkeypatch):
     """A message over the frame limit, from the trusted side, fails that test as GraderLimitation; the student's
     process is not blamed (or killed) for it."""
-    from autograder import protocol
+    from autograder.sandbox import protocol
     from autograder.errors import NotSupported
     from autograder.sandbox import Sandbox
     box = Sandbox()

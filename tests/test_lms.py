@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 
 from autograder.errors import UsageError
-from autograder.late import Rule, assess, load_rules
-from autograder.lms import parse_name
-from autograder.submissions import as_student_id
+from autograder.admin.late import Rule, assess, load_rules
+from autograder.admin.lms import parse_name
+from autograder.admin.submissions import as_student_id
 from pipeline import REPO, autograder, read_grades, written_points
 
 ASSIGNMENT = "dimensions"

@@ -10,8 +10,8 @@ from answers import answer_lines, normalize
 from autograder.__main__ import main
 from autograder.course import assignments
 from autograder.errors import UsageError
-from autograder.publish import WORKFLOW, publish
-from autograder.settings import load
+from autograder.admin.publish import WORKFLOW, publish
+from autograder.admin.settings import load
 from public import HTML, REPO, SETTINGS, notebook_text, tree
 from test_book import Page, require_build
 
@@ -143,7 +143,7 @@ def course_yml(path, **values):
 
 def test_placeholders_stop_publish_with_one_line(tmp_path, monkeypatch, capsys):
     settings = course_yml(tmp_path / "course.yml", url="https://github.com/example-org/c", hub="https://example.org")
-    monkeypatch.setattr("autograder.settings.FILE", settings)
+    monkeypatch.setattr("autograder.admin.settings.FILE", settings)
     assert main(["publish", str(tmp_path / "out"), "--book", str(HTML)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "repository.url, hub_url" in err[0] and "placeholder" in err[0], err
@@ -154,7 +154,7 @@ def test_placeholders_stop_publish_with_one_line(tmp_path, monkeypatch, capsys):
 
 def test_book_built_with_other_settings_is_refused(tmp_path, monkeypatch, capsys):
     require_build()
-    monkeypatch.setattr("autograder.settings.FILE", course_yml(tmp_path / "course.yml", url="https://git.uni.edu/c"))
+    monkeypatch.setattr("autograder.admin.settings.FILE", course_yml(tmp_path / "course.yml", url="https://git.uni.edu/c"))
     assert main(["publish", str(tmp_path / "out"), "--book", str(HTML)]) == 2
     assert "built with other settings" in capsys.readouterr().err and not (tmp_path / "out").exists()
 

@@ -7,7 +7,7 @@ import pytest
 
 from answers import answer_lines
 from autograder.course import assignments
-from autograder.release import release
+from autograder.admin.release import release
 from pipeline import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*/*.ipynb"))

@@ -114,12 +114,13 @@ def test_killed_run_keeps_finished_grades_and_resumes(subs, sequential, tmp_path
 @pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's add_submission, as in every job
 def test_a_job_whose_run_died_saves_nothing(subs, tmp_path):
     """What a job sees once its run was killed (the student's process dying with the run's zygotes) is no grade: the
-    job stops with a GraderFault before it writes a result or a page, and the next run grades that submission."""
+    job stops with a GraderFault before it saves a result (in its course folder, where the run would take it from),
+    and the next run grades that submission."""
     from autograder.errors import GraderFault
     from autograder.limits import Limits
-    from autograder.nbgrader_app import template_gradebook
+    from autograder.execution.nbgrader_app import template_gradebook
     from autograder.results import JobResult
-    from autograder.worker import main
+    from autograder.execution.worker import main
 
     gone = subprocess.Popen(["true"])
     gone.wait()
@@ -131,4 +132,5 @@ def test_a_job_whose_run_died_saves_nothing(subs, tmp_path):
             "template": str(template_gradebook(out, ASSIGNMENT)), "run_pid": gone.pid}
     with pytest.raises(GraderFault, match="grading run was stopped"):
         main(spec)
-    assert JobResult.load(out, "solution", ASSIGNMENT) is None and not (out / "feedback").exists()
+    assert JobResult.load(tmp_path / "work", "solution", ASSIGNMENT) is None
+    assert not (out / ".results").exists() and not (out / "feedback").exists()

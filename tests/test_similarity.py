@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from autograder.__main__ import main
-from autograder.publish import WORKFLOW
+from autograder.admin.publish import WORKFLOW
 from pipeline import REPO, autograder, solution_cell, submit
 from rewrites import ASSIGNMENT, INDEPENDENT, disguise, docstring_of, solution_answers, with_answers
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _apply(app, config):
     sys.path.insert(0, str(ROOT))
     try:
-        from autograder.settings import load
+        from autograder.admin.settings import load
     finally:
         sys.path.remove(str(ROOT))
     settings = load()

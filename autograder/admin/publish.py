@@ -12,9 +12,9 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .course import ROOT, assignments
-from .errors import UsageError
-from .files import replace_dir, write_atomic
+from ..course import ROOT, assignments
+from ..errors import UsageError
+from ..files import replace_dir, write_atomic
 from .release import release
 from .settings import load
 

@@ -29,8 +29,8 @@ import time
 import uuid
 from pathlib import Path
 
-from .errors import SandboxUnavailable
-from .limits import Limits
+from ..errors import SandboxUnavailable
+from ..limits import Limits
 from .procs import alive, descendants, kill_under, parent_and_state
 
 HERE = Path(__file__).resolve().parent
@@ -77,7 +77,7 @@ def _ancestors(path):
 def python_paths():
     """Folders the sandbox's Python needs, read-only: its installation, the venv and the packages on sys.path,
     never the repository itself (only its cnntools/)."""
-    root = HERE.parent
+    root = HERE.parents[1]  # the repository (this file is in autograder/sandbox/)
     paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     for p in sys.path:

@@ -1,5 +1,10 @@
 """The trusted side of a student's process: get one from a zygote (zygote.py: the sandbox), send it requests, turn its
 answers into values (see protocol.py), and stop it when it takes too long, uses too much memory or dies.
+
+The sandbox package: the student's process and everything of it (this module, the zygote, the wire, /proc).
+sandbox_main.py runs inside the sandbox beside copies of protocol.py and procs.py only (zygote.RUNNER_FILES).
+
+May import: base.
 """
 import collections
 import fcntl
@@ -11,9 +16,9 @@ import threading
 import time
 
 from . import protocol
-from .errors import GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable
+from ..errors import GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable
 from .handles import Incoming, Outgoing, remote_exception
-from .limits import Limits
+from ..limits import Limits
 from .procs import memory_of
 from .zygote import Zygote, mode
 

@@ -1,6 +1,11 @@
 """What grading found, as typed results that own their forms: the JSON file a run keeps per (student, assignment),
 the rows of grades.csv and Gradescope's results.json (as otter's GradingResults owns its Gradescope form).
 
+The results package: these results and what is made of them (the feedback pages, the graded notebooks kept for
+formgrader).
+
+May import: base, sandbox.
+
 A run keeps one JSON file per (student, assignment), written with a rename, and one feedback page per notebook;
 grades.csv and the pages are made from the JSON files (and the late-work rule, which is never stored in them).
 """
@@ -8,8 +13,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from .files import write_atomic
-from .protocol import CAPS
+from ..files import write_atomic
+from ..sandbox.protocol import CAPS
 
 
 @dataclasses.dataclass

@@ -23,11 +23,11 @@ import nbformat
 import numpy as np
 from copydetect import CodeFingerprint, compare_files, defaults
 
-from .cells import claimed_id, is_solution
-from .course import RELEASE, ROOT, check_assignment, notebooks
-from .errors import UsageError
-from .feedback import TEMPLATES
-from .files import write_atomic
+from ..cells import claimed_id, is_solution
+from ..course import RELEASE, ROOT, check_assignment, notebooks
+from ..errors import UsageError
+from ..results.feedback import TEMPLATES
+from ..files import write_atomic
 from .publish import WORKFLOW
 from .submissions import find_jobs
 

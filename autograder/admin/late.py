@@ -15,8 +15,8 @@ from datetime import datetime
 
 import yaml
 
-from .course import check_assignment
-from .errors import UsageError
+from ..course import check_assignment
+from ..errors import UsageError
 
 KEYS = {"deadline", "penalty", "zero_after"}
 

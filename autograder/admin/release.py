@@ -5,10 +5,10 @@ import tempfile
 
 import nbformat
 
-from .course import RELEASE, check_assignment
-from .errors import UsageError, last_line
-from .files import replace_dir
-from .nbgrader_app import nbgrader_api
+from ..course import RELEASE, check_assignment
+from ..errors import UsageError, last_line
+from ..files import replace_dir
+from ..execution.nbgrader_app import nbgrader_api
 from .settings import load as load_settings
 
 

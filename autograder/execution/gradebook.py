@@ -20,8 +20,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from .errors import UsageError
-from .files import copy_atomic, write_atomic
+from ..errors import UsageError
+from ..files import copy_atomic, write_atomic
 from .nbgrader_app import alembic_on_path
 
 CELL_KINDS = ("grade_cells", "solution_cells", "task_cells", "source_cells")

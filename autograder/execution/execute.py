@@ -23,13 +23,13 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from cnntools import checks
 from cnntools.grading import Cases
 
-from .cells import grade_id, hidden_lines, kind
-from .course import assignment_files
-from .limits import Limits
-from .protocol import CAPS, BoundedText, with_cut_note
-from .errors import (GraderFault, GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable,
+from ..cells import grade_id, hidden_lines, kind
+from ..course import assignment_files
+from ..limits import Limits
+from ..sandbox.protocol import CAPS, BoundedText, with_cut_note
+from ..errors import (GraderFault, GradingStopped, NotSupported, SandboxDied, SandboxTimeout, SandboxUnavailable,
                      stop_process)
-from .sandbox import Sandbox
+from ..sandbox import Sandbox
 
 MAX_RESTARTS = 5        # restarts of the student's process per notebook (after a crash or a timeout)
 EAGER = {"listcomp", "setcomp", "dictcomp", "genexpr"}  # scopes that run as the cell runs (function bodies do not)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import jinja2
 
-from .cells import grade_id, kind, strip_hidden
-from .files import write_atomic
-from .protocol import CAPS
-from .results import CellError, TestResult, feedback_path
+from ..cells import grade_id, kind, strip_hidden
+from ..files import write_atomic
+from ..sandbox.protocol import CAPS
+from . import CellError, TestResult, feedback_path
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -107,11 +107,6 @@ def describe(nb, scores):
                 errors.append(CellError(name, _cap(f"{err['ename']}: {err['evalue']}", CAPS["message"]),
                                         _cap("\n".join(err.get("traceback", [])))))
     return tests, errors
-
-
-def warm_templates():
-    """Compile the page's template (Jinja2 keeps it in TEMPLATES): done once by the server that forks the jobs."""
-    TEMPLATES.get_template(PAGE)
 
 
 def page(student, assignment, notebook, result, late=None):

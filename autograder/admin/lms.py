@@ -6,9 +6,9 @@ import re
 import sys
 from pathlib import Path
 
-from .course import check_assignment
-from .errors import UsageError
-from .files import write_atomic
+from ..course import check_assignment
+from ..errors import UsageError
+from ..files import write_atomic
 from .submissions import as_student_id
 
 # Canvas: <name>_<user id>_<submission id>_<original name>, with LATE after the name for a late submission.

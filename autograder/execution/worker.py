@@ -1,25 +1,25 @@
 """Grade one (student, assignment) with nbgrader in a course folder of its own.
 
-``run(spec, zygote)`` is the body of one grading process: run.py forks it, fresh for each submission, from a server
-process that has already imported nbgrader, NumPy and torch (so a submission costs no import time). The trusted
-side of the tests runs in this process; the student's code runs in processes forked by the warm zygote the run lent
-it (execute.py, zygote.py). SPEC is the dict that ``run.grade_all`` builds for each submission. The result file is
-written last, with a rename: it exists only for a submission that was graded to the end.
+``run(spec, zygote)`` is the body of one grading process: executor.py forks it, fresh for each submission, from a
+server process that has already imported nbgrader, NumPy and torch (so a submission costs no import time). The
+trusted side of the tests runs in this process; the student's code runs in processes forked by the warm zygote the
+executor lent it (execute.py, zygote.py). SPEC is the dict that ``run.grade_all`` builds for each submission, with
+the course folder the executor gave this try. Everything this process writes stays in that folder; its result,
+written last with a rename, exists only for a submission graded to the end, and the run copies it into OUT.
 """
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from .course import notebooks
-from .errors import GraderFault, last_line, stop_process
-from .feedback import describe, warm_templates, write_pages
-from .formgrader import keep_graded
-from .limits import Limits
+from ..course import notebooks
+from ..errors import GraderFault, last_line, stop_process
+from ..results.feedback import describe
+from ..limits import Limits
 from .nbgrader_app import nbgrader_api, scores_of, share_engines, warm_gradebook, written_points
-from .procs import alive
-from .protocol import CAPS
-from .results import JobResult, NotebookResult
+from ..sandbox.procs import alive
+from ..sandbox.protocol import CAPS
+from ..results import JobResult, NotebookResult
 
 
 def preload():
@@ -35,12 +35,11 @@ def preload():
     from nbgrader.converters import Autograde  # noqa: F401
     from . import execute  # noqa: F401
     # first uses, paid here once rather than in every job: nbformat's schema validators (strict, and relaxed for
-    # nbconvert's steps), the gradebook's SQLAlchemy set-up, the feedback page's template
+    # nbconvert's steps), the gradebook's SQLAlchemy set-up
     for relax in (False, True):
         get_validator(4, nbformat.v4.nbformat_minor, relax_add_props=relax)
     warm_gradebook()
     share_engines()
-    warm_templates()
     try:
         import torch  # noqa: F401
         # imported by the first backward() (0.3 s, sympy): once here, not in every job that checks a gradient
@@ -53,10 +52,10 @@ def preload():
 def run(spec, zygote=None):
     """Entry point of a forked grading process; `zygote` is the warm one the run lent it (zygote.Pool), or None."""
     import signal
-    from .zygote import set_parent_death_signal
+    from ..sandbox.zygote import set_parent_death_signal
     set_parent_death_signal()  # if the grading run is killed, so is this process (and its sandbox)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is for the run, which stops this process itself
-    os.environ["AUTOGRADER_SANDBOX"] = spec.get("sandbox", "bwrap")  # as the run resolved it
+    os.environ["AUTOGRADER_SANDBOX"] = spec.get("sandbox", "bwrap")  # as the executor resolved it
     log = Path(spec["log"])
     log.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -80,7 +79,7 @@ def main(spec, zygote=None):
     from nbgrader.api import Gradebook, MissingEntry
     import nbformat
 
-    out, student, assignment = Path(spec["out"]), spec["student"], spec["assignment"]
+    student, assignment = spec["student"], spec["assignment"]
     root = Path(spec["work"])
     shutil.rmtree(root, ignore_errors=True)
     submitted = root / "submitted" / student / assignment
@@ -124,8 +123,4 @@ def main(spec, zygote=None):
             result.notebooks[nb_name] = entry
     if not alive(spec["run_pid"]):  # killed: its zygotes died with it, and the student's process, seen dying, with them
         raise GraderFault("the grading run was stopped while this submission was graded")
-    keep_graded(root, out, student, assignment)
-    write_pages(out, result)  # without the late-work rule, which the run applies when it writes the grades
-    result.save(out)
-    if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # kept on request, to look at the graded notebook
-        shutil.rmtree(root, ignore_errors=True)
+    result.save(root)  # beside the graded notebooks, last: the run takes both from here (executor.Graded)

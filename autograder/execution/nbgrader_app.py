@@ -7,11 +7,12 @@ import functools
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-from .course import ROOT, SOURCE, STUB
-from .errors import UsageError, last_line
-from .files import digest
+from ..course import ROOT, SOURCE, STUB
+from ..errors import UsageError, last_line
+from ..files import digest
 
 
 def alembic_on_path():
@@ -123,9 +124,7 @@ def template_gradebook(out, assignment):
             continue
         if os.access(folder, os.W_OK):
             break
-    scratch = folder / f"course.{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+    scratch = Path(tempfile.mkdtemp(prefix="course.", dir=folder))  # its own, even beside shards on other hosts
     try:
         result = nbgrader_api(scratch).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:

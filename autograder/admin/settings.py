@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from .course import ROOT
-from .errors import UsageError
+from ..course import ROOT
+from ..errors import UsageError
 
 FILE = ROOT / "course.yml"
 PLACEHOLDER = "example"  # course.yml ships with values that contain it

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import nbformat
 
-from .cells import grade_id, kind
-from .course import SOURCE, STUB
-from .files import replace_dir, write_atomic
+from ..cells import grade_id, kind
+from ..course import SOURCE, STUB
+from ..files import replace_dir, write_atomic
 
 # Where nbgrader's own commands write inside OUT: apart from this grader's feedback/ and grades.csv.
 CONFIG = '''# Written by `python -m autograder grade`: this folder is an nbgrader course, for formgrader (`jupyter lab` here,

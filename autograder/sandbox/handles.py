@@ -4,7 +4,7 @@ import builtins
 import sys
 
 from . import protocol
-from .errors import NotSupported, SandboxDied, StudentError
+from ..errors import NotSupported, SandboxDied, StudentError
 
 ALLOWED_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__"}
 

@@ -4,8 +4,8 @@ import json
 import re
 from pathlib import Path
 
-from .course import assignments, check_assignment, notebooks
-from .errors import UsageError, first_line
+from ..course import assignments, check_assignment, notebooks
+from ..errors import UsageError, first_line
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

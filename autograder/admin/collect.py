@@ -14,9 +14,9 @@ import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from .course import check_assignment, notebooks
-from .errors import UsageError
-from .files import replace_dir, write_atomic
+from ..course import check_assignment, notebooks
+from ..errors import UsageError
+from ..files import replace_dir, write_atomic
 from .lms import LAYOUTS, guess_layout, parse_name, read_roster
 from .submissions import STUDENT_ID, SUBMITTED, as_student_id
 

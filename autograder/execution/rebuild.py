@@ -12,8 +12,8 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .cells import claimed_id, grade_id, is_solution, strip_hidden
-from .course import SOURCE
+from ..cells import claimed_id, grade_id, is_solution, strip_hidden
+from ..course import SOURCE
 
 
 def _same(a, b):
