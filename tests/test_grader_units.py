@@ -259,21 +259,22 @@ def test_a_sigint_that_a_finaliser_dropped_still_stops_the_run(tmp_path):
     next wait, before another result is taken; it once graded everything and exited 0."""
     import os
     import signal
+    from concurrent.futures import ThreadPoolExecutor
     from autograder import interrupt
-    from autograder.run import run_pool
+    from autograder.execution.executor import Executor
+    from autograder.run.runners import collect
 
     specs = [{"student": s, "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
-              "out": str(tmp_path), "key": "k", "submission_hash": "h", "log": str(tmp_path / f"{s}.log")}
-             for s in ("ada", "bob", "cy")]
+              "out": str(tmp_path), "key": "k", "submission_hash": "h"} for s in ("ada", "bob", "cy")]
     taken = []
 
-    class Process:  # each "grading process" writes its result at once
+    class Process:  # each "grading process" saves its result at once, in its course folder
         def __init__(self, target, args, name):
-            self.spec, self.exitcode = args[0], 0
+            self.job, self.exitcode = args[0], 0
 
         def start(self):
-            JobResult(self.spec["student"], "dimensions", "k", "h",
-                      {"dimensions": NotebookResult(1.0, 2.0)}).save(tmp_path)
+            JobResult(self.job["student"], "dimensions", "k", "h",
+                      {"dimensions": NotebookResult(1.0, 2.0)}).save(self.job["work"])
 
         def join(self, timeout=None):
             pass
@@ -291,14 +292,16 @@ def test_a_sigint_that_a_finaliser_dropped_still_stops_the_run(tmp_path):
             for _ in range(1000):  # the handler runs here, and its KeyboardInterrupt goes nowhere
                 pass
 
-    def on_result(result):
-        taken.append(result.student)
+    def on_result(graded):
+        taken.append(graded.result.student)
         Finaliser()
 
+    executor = Executor(Context(), None, "bwrap")
     interrupt.install()
     try:
-        with pytest.raises(KeyboardInterrupt):
-            run_pool(Context(), specs, 1, on_result=on_result)
+        with ThreadPoolExecutor(max_workers=1, initializer=interrupt.main_thread_only) as pool:
+            with pytest.raises(KeyboardInterrupt):
+                collect([pool.submit(executor.grade, spec) for spec in specs], lambda f: f.result(), on_result)
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     assert taken == ["ada"] and interrupt.noted()
