@@ -178,26 +178,15 @@ def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):
             gradebook.prepare(["dimensions"])
 
 
-def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
-    """A job whose process died (a GraderFault, say) is graded again, its first log kept; the second result counts."""
-    from autograder.execution.executor import Executor
-
-    spec = {"student": "ada", "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
-            "out": str(tmp_path), "key": "k", "submission_hash": "h"}
-    log = tmp_path / ".work" / "logs" / "dimensions" / "ada.log"
-    tries = []
-
-    class Process:  # what the fork server would start: the first try dies, the second saves its result
+def fork_server(start):
+    """A stand-in for the run's multiprocessing context: each process it starts is `start(job)`, which plays the
+    grading process (saves a result, say) and returns its exit code."""
+    class Process:
         def __init__(self, target, args, name):
             self.job, self.exitcode = args[0], None
 
         def start(self):
-            tries.append(len(tries) + 1)
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(f"try {tries[-1]}")
-            if tries[-1] == 2:
-                JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(self.job["work"])
-            self.exitcode = 1 if tries[-1] == 1 else 0
+            self.exitcode = start(self.job)
 
         def join(self, timeout=None):
             pass
@@ -208,8 +197,27 @@ def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
     class Context:
         pass
     Context.Process = Process
+    return Context()
 
-    graded = Executor(Context(), None, "bwrap").grade(spec)
+
+def test_a_grading_process_that_failed_is_tried_once_more(tmp_path, capsys):
+    """A job whose process died (a GraderFault, say) is graded again, its first log kept; the second result counts."""
+    from autograder.execution.executor import Executor
+
+    spec = {"student": "ada", "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
+            "out": str(tmp_path), "key": "k", "submission_hash": "h"}
+    log = tmp_path / ".work" / "logs" / "dimensions" / "ada.log"
+    tries = []
+
+    def start(job):  # the first try dies, the second saves its result
+        tries.append(len(tries) + 1)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"try {tries[-1]}")
+        if tries[-1] == 2:
+            JobResult("ada", "dimensions", "k", "h", {"dimensions": NotebookResult(3.0, 19.0)}).save(job["work"])
+        return 1 if tries[-1] == 1 else 0
+
+    graded = Executor(fork_server(start), None, "bwrap").grade(spec)
     assert tries == [1, 2] and log.with_suffix(".first.log").read_text() == "try 1"
     assert not log.exists()  # the second try's log goes with its success
     assert graded.result.notebooks["dimensions"].score == 3.0 and Path(graded.work).parent == (
@@ -268,23 +276,9 @@ def test_a_sigint_that_a_finaliser_dropped_still_stops_the_run(tmp_path):
               "out": str(tmp_path), "key": "k", "submission_hash": "h"} for s in ("ada", "bob", "cy")]
     taken = []
 
-    class Process:  # each "grading process" saves its result at once, in its course folder
-        def __init__(self, target, args, name):
-            self.job, self.exitcode = args[0], 0
-
-        def start(self):
-            JobResult(self.job["student"], "dimensions", "k", "h",
-                      {"dimensions": NotebookResult(1.0, 2.0)}).save(self.job["work"])
-
-        def join(self, timeout=None):
-            pass
-
-        def is_alive(self):
-            return False
-
-    class Context:
-        pass
-    Context.Process = Process
+    def start(job):  # each "grading process" saves its result at once, in its course folder
+        JobResult(job["student"], "dimensions", "k", "h", {"dimensions": NotebookResult(1.0, 2.0)}).save(job["work"])
+        return 0
 
     class Finaliser:
         def __del__(self):
@@ -296,7 +290,7 @@ def test_a_sigint_that_a_finaliser_dropped_still_stops_the_run(tmp_path):
         taken.append(graded.result.student)
         Finaliser()
 
-    executor = Executor(Context(), None, "bwrap")
+    executor = Executor(fork_server(start), None, "bwrap")
     interrupt.install()
     try:
         with ThreadPoolExecutor(max_workers=1, initializer=interrupt.main_thread_only) as pool:
