@@ -6,6 +6,7 @@
     python -m autograder gradescope ASSIGNMENT [--out ZIP] [--timeout S]
     python -m autograder export-canvas OUT --roster CSV --assignment A [--column NAME]
     python -m autograder collect DOWNLOAD --assignment A --out SUBMISSIONS [--layout L] [--roster CSV] [--replace]
+    python -m autograder similarity SUBMISSIONS --assignment A --out DIR [--threshold T]
     python -m autograder settings [--strict]
     python -m autograder publish [OUT] [--book DIR]
 """
@@ -13,6 +14,7 @@ import argparse
 import os
 import sys
 
+from . import interrupt
 from .course import assignments
 from .errors import UsageError
 
@@ -58,11 +60,19 @@ def main(argv=None):
     exp.add_argument("--assignment", required=True)
     exp.add_argument("--column", help="the assignment's column in Canvas, e.g. 'forward (123456)' "
                                       "(default: the assignment's name)")
+    sim = commands.add_parser("similarity", help="how alike each pair of students' answers is, question by question: "
+                                                 "OUT/similarity/A.csv and .html, for the instructor only")
+    sim.add_argument("submissions")
+    sim.add_argument("--assignment", required=True)
+    sim.add_argument("--out", required=True, help="the grading folder (the report goes to its similarity/)")
+    sim.add_argument("--threshold", type=float, default=0.0, help="list only pairs more similar than this (0-1)")
     st = commands.add_parser("settings", help="check course.yml: warn about placeholders (--strict: stop)")
     st.add_argument("--strict", action="store_true")
     pub = commands.add_parser("publish", help="write the public student repository (default: _build/public)")
     pub.add_argument("out", nargs="?", help="the folder to write (new, empty, or an earlier publish)")
     pub.add_argument("--book", help="the built book (default: _build/html)")
+    interrupt.install()
+    args = None
     try:
         args = parser.parse_args(argv)
         if args.command == "release":
@@ -84,17 +94,22 @@ def main(argv=None):
         elif args.command == "collect":
             from .collect import collect
             collect(args.download, args.assignment, args.out, args.layout, args.roster, args.replace)
+        elif args.command == "similarity":
+            from .similarity import report
+            report(args.submissions, args.assignment, args.out, args.threshold)
         elif args.command == "feedback":
             from .run import write_feedback
             write_feedback(args.submissions, args.out, args.assignment, args.late)
         else:
             from .run import grade_all
             grade_all(args.submissions, args.out, args.assignment, args.jobs, args.timeout, args.late)
+        interrupt.check()  # a ^C that a finaliser dropped still ends the command as one
     except UsageError as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("autograder: interrupted; finished grades are kept, rerun to grade the rest", file=sys.stderr)
+        kept = "; finished grades are kept, rerun to grade the rest" if args and args.command == "grade" else ""
+        print(f"autograder: interrupted{kept}", file=sys.stderr)
         return 130
     return 0
 

@@ -16,6 +16,13 @@ def grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
+def claimed_id(cell):
+    """The grade_id a student's cell claims, if it is a string (the metadata is the student's: anything goes)."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    gid = meta.get("grade_id") if isinstance(meta, dict) else None
+    return gid if type(gid) is str else None
+
+
 def kind(cell):
     """'test' (graded, locked code), 'setup' (other locked code), 'student' (other code), 'written' (a markdown
     answer graded by hand: nbgrader's manually graded answer) or 'text'."""

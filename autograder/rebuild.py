@@ -12,7 +12,7 @@ import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .cells import grade_id, is_solution, strip_hidden
+from .cells import claimed_id, grade_id, is_solution, strip_hidden
 from .course import SOURCE
 
 
@@ -35,7 +35,7 @@ class Rebuild(NbGraderPreprocessor):
         answers, added = {}, defaultdict(list)  # grade_id -> the student's cell; anchor -> the student's own cells
         anchor = None
         for cell in nb.cells:
-            gid = _claimed_id(cell)
+            gid = claimed_id(cell)
             if gid in known:
                 seen[gid] += 1
                 original = known[gid]
@@ -79,13 +79,6 @@ class Rebuild(NbGraderPreprocessor):
         nb.nbformat, nb.nbformat_minor = 4, max(5, nb.get("nbformat_minor", 5))
         nb.metadata.setdefault("autograder", {})["notices"] = notices
         return nb, resources
-
-
-def _claimed_id(cell):
-    """The grade_id a student's cell claims, if it is a string (the metadata is the student's: anything goes)."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    gid = meta.get("grade_id") if isinstance(meta, dict) else None
-    return gid if type(gid) is str else None
 
 
 def _free(cell):

@@ -13,16 +13,18 @@ import io
 import json
 import multiprocessing
 import os
+import queue
 import sys
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
 from tqdm import tqdm
 
+from . import interrupt
 from .course import ROOT, SOURCE, assignment_files, notebooks
 from .errors import GraderFault, UsageError, first_line
 from .files import digest, write_atomic
@@ -212,24 +214,29 @@ def run_pool(ctx, todo, jobs, zygotes=None, on_result=None):
                 continue
             return failed_result(spec, reason, _read(log)[-4000:])
 
-    pool = ThreadPoolExecutor(max_workers=jobs)
+    pool = ThreadPoolExecutor(max_workers=jobs, initializer=interrupt.main_thread_only)
     # a line per graded submission (what a log keeps), and on a terminal a bar below them
     bar = tqdm(total=len(todo), file=sys.stderr, disable=not sys.stderr.isatty(), unit="submission",
                bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}, ETA {remaining}]")
+    arrivals = queue.SimpleQueue()  # each finished future, and None when ^C comes
     try:
-        futures = [pool.submit(grade_one, spec) for spec in todo]
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            if result is None:
-                continue
-            if on_result is not None:
-                on_result(result)
-            elapsed = time.monotonic() - started
-            eta = elapsed / done * (len(todo) - done)
-            scores = ", ".join(f"{n} {r.score:g}/{r.max_score:g}" for n, r in result.notebooks.items())
-            bar.write(f"[{done}/{len(todo)}] {result.student}/{result.assignment}: {scores} "
-                      f"(ETA {eta:.0f} s)", file=sys.stderr)
-            bar.update()
+        with interrupt.waking(arrivals):
+            for spec in todo:
+                pool.submit(grade_one, spec).add_done_callback(arrivals.put)
+            for done in range(1, len(todo) + 1):
+                future = arrivals.get()
+                interrupt.check()  # ^C, even one whose KeyboardInterrupt a finaliser dropped
+                result = future.result()
+                if result is None:
+                    continue
+                if on_result is not None:
+                    on_result(result)
+                elapsed = time.monotonic() - started
+                eta = elapsed / done * (len(todo) - done)
+                scores = ", ".join(f"{n} {r.score:g}/{r.max_score:g}" for n, r in result.notebooks.items())
+                bar.write(f"[{done}/{len(todo)}] {result.student}/{result.assignment}: {scores} "
+                          f"(ETA {eta:.0f} s)", file=sys.stderr)
+                bar.update()
     except BaseException:
         with guard:
             stopping.set()
@@ -299,6 +306,7 @@ def write_grades(out, work, submissions, rules, gradebook=None):
     if pending:
         print(f"{pending} written answers await grading by hand (formgrader: see README); they count 0 until then",
               file=sys.stderr)
+    interrupt.check()  # no grades.csv from a run that was stopped
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(FIELDS + (LATE_FIELDS if rules is not None else []))

@@ -573,7 +573,7 @@ def draw_receptive_fields(maps, titles, annotate=True, cmap="Oranges"):
         # Light end of the colour map only: the path counts are printed in black on these cells.
         colors = [[_colormap(cmap)(0.12 + 0.43 * norm(v)) if v else "white" for v in row] for row in m]
         labels = [[_fmt(v) if v and annotate else "" for v in row] for row in m]
-        _grid(ax, m, 0, 0, colors=colors, labels=labels, show_values=False, fontsize=10, linewidth=0.6)
+        _grid(ax, m, 0, 0, colors=colors, labels=labels, show_values=False, fontsize=12, linewidth=0.6)
         rows, cols = np.nonzero(m)
         _outline(ax, cols.min(), -rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1,
                  PALETTE["accent"], linewidth=2.2)
@@ -681,7 +681,7 @@ def plot_relu(x, y, dydx):
 
 # --------------------------------------------------------------------------------------- backpropagation
 def draw_conv_forward(x, w, out):
-    """The worked example's forward pass: X (3×3) ⋆ F (2×2) = O (2×2), with symbols and values, and below them
+    """The worked example's forward pass: X (3×3) ⋆ w (2×2) = O (2×2), with symbols and values, and below them
     the sum behind each output (indices from 0)."""
     x, w, out = np.asarray(x), np.asarray(w), np.asarray(out)
     n, k, m = x.shape[0], w.shape[0], out.shape[0]
@@ -692,17 +692,17 @@ def draw_conv_forward(x, w, out):
     ax.text(n + 0.5, -n / 2, "⋆", fontsize=24, ha="center", va="center")
     fx = n + 1.0
     fy = -(n - k) / 2
-    _grid(ax, w, fx, fy, facecolor=PALETTE["filter"], labels=_symbol_labels("F", k, k), fontsize=12)
+    _grid(ax, w, fx, fy, facecolor=PALETTE["filter"], labels=_symbol_labels("w", k, k), fontsize=12)
     ax.text(fx + k + 0.5, -n / 2, "=", fontsize=22, ha="center", va="center")
     ox = fx + k + 1.0
     oy = -(n - m) / 2
     _grid(ax, out, ox, oy, facecolor=PALETTE["output"], labels=_symbol_labels("O", m, m), fontsize=12)
     _outline(ax, ox, oy, 1, 1, PALETTE["accent"])
-    for label, gx, width in (("input X", 0, n), ("filter F", fx, k), ("output O", ox, m)):
+    for label, gx, width in (("input X", 0, n), ("filter w", fx, k), ("output O", ox, m)):
         ax.text(gx + width / 2, 0.25, label, ha="center", va="bottom", fontsize=12)
     # One sum per line under the grids, as large as the grids' labels.
     for t, (i, j) in enumerate((i, j) for i in range(m) for j in range(m)):
-        terms = " + ".join(f"$F_{{{a}{b}}}X_{{{i + a}{j + b}}}$" for a in range(k) for b in range(k))
+        terms = " + ".join(f"$w_{{{a}{b}}}X_{{{i + a}{j + b}}}$" for a in range(k) for b in range(k))
         ax.text(0, -n - 0.8 - 0.75 * t, f"$O_{{{i}{j}}}$ = {terms} = {_fmt(out[i, j])}", ha="left", va="center",
                 fontsize=13, color=PALETTE["accent"] if t == 0 else "black")
     _fit(ax, 0, max(ox + m, 8.6), -n - 0.8 - 0.75 * (m * m - 1) - 0.4, 0.8)
@@ -710,7 +710,7 @@ def draw_conv_forward(x, w, out):
 
 
 def draw_conv_backward(dout, dw, dx):
-    """The worked example's backward pass: given dL/dO (2×2), the gradients dL/dF (2×2) and dL/dX (3×3)."""
+    """The worked example's backward pass: given dL/dO (2×2), the gradients dL/dw (2×2) and dL/dX (3×3)."""
     dout, dw, dx = np.asarray(dout), np.asarray(dw), np.asarray(dx)
     fig = _figure(9.0, 3.8)
     ax = _canvas(fig)
@@ -720,13 +720,13 @@ def draw_conv_backward(dout, dw, dx):
     ax.text(m / 2, oy + 0.3, r"given $\partial L/\partial O$", ha="center", va="bottom", fontsize=11)
     fx = m + 3.2
     _grid(ax, dw, fx, 0.6, facecolor=PALETTE["filter"],
-          labels=[[f"$\\partial F_{{{r}{c}}}$" for c in range(k)] for r in range(k)])
-    ax.text(fx + k + 0.3, 0.6 - k / 2, r"$\partial L/\partial F$: slide $\delta$ over $X$", ha="left",
+          labels=[[f"$\\partial w_{{{r}{c}}}$" for c in range(k)] for r in range(k)])
+    ax.text(fx + k + 0.3, 0.6 - k / 2, r"$\partial L/\partial w$: slide $\delta$ over $X$", ha="left",
             va="center", fontsize=11)
     xx, xy = fx, -k - 0.4
     _grid(ax, dx, xx, xy, facecolor=PALETTE["input"],
           labels=[[f"$\\partial X_{{{r}{c}}}$" for c in range(n)] for r in range(n)])
-    ax.text(xx + n + 0.3, xy - n / 2, r"$\partial L/\partial X$: scatter $\delta$ back through $F$",
+    ax.text(xx + n + 0.3, xy - n / 2, r"$\partial L/\partial X$: scatter $\delta$ back through $w$",
             ha="left", va="center", fontsize=11)
     _arrow(ax, (m + 0.2, oy - m / 2 + 0.3), (fx - 0.2, 0.6 - k / 2), rad=-0.15)
     _arrow(ax, (m + 0.2, oy - m / 2 - 0.3), (xx - 0.2, xy - n / 2), rad=0.15)
@@ -735,38 +735,39 @@ def draw_conv_backward(dout, dw, dx):
 
 
 def draw_filter_rotation(w, dout_padded, dx):
-    """dL/dX as a convolution: rotate F by 180°, slide it over dL/dO padded with zeros, read off dL/dX.
+    """dL/dX as a convolution: rotate w by 180°, slide it over dL/dO padded with zeros, read off dL/dX.
 
-    w:            the filter F, 2-D.
-    dout_padded:  dL/dO with k-1 rings of zeros (computed by the caller).
+    w:            the filter w, 2-D.
+    dout_padded:  dL/dO with F-1 rings of zeros (computed by the caller).
     dx:           the result, dL/dX.
     """
     w, dpad, dx = np.asarray(w), np.asarray(dout_padded), np.asarray(dx)
     k, p, n = w.shape[0], dpad.shape[0], dx.shape[0]
+    # Wide (four blocks in a row) and so shrunk to about half in the book: 14 pt keeps the text near 14 px.
     fig = _figure(10.5, 3.9)
     ax = _canvas(fig)
-    labels = _symbol_labels("F", k, k)
-    _grid(ax, w, 0, -(p - k) / 2, facecolor=PALETTE["filter"], labels=labels)
-    ax.text(k / 2, -(p - k) / 2 + 0.3, "F", ha="center", va="bottom", fontsize=11)
+    labels = _symbol_labels("w", k, k)
+    _grid(ax, w, 0, -(p - k) / 2, facecolor=PALETTE["filter"], labels=labels, fontsize=14)
+    ax.text(k / 2, -(p - k) / 2 + 0.3, "w", ha="center", va="bottom", fontsize=14)
     rx = k + 2.0
-    _arrow(ax, (k + 0.2, -p / 2), (rx - 0.2, -p / 2), "rotate 180°", fontsize=11)
+    _arrow(ax, (k + 0.2, -p / 2), (rx - 0.2, -p / 2), "rotate 180°", fontsize=14)
     rot_labels = [row[::-1] for row in labels[::-1]]
-    _grid(ax, np.rot90(w, 2), rx, -(p - k) / 2, facecolor=PALETTE["filter"], labels=rot_labels)
-    ax.text(rx + k / 2, -(p - k) / 2 + 0.3, "rotated F", ha="center", va="bottom", fontsize=11)
+    _grid(ax, np.rot90(w, 2), rx, -(p - k) / 2, facecolor=PALETTE["filter"], labels=rot_labels, fontsize=14)
+    ax.text(rx + k / 2, -(p - k) / 2 + 0.3, "rotated w", ha="center", va="bottom", fontsize=14)
     px = rx + k + 1.6
     inner = (p - (p - 2 * (k - 1))) // 2
     colors = [[PALETTE["grad"] if inner <= r < p - inner and inner <= c < p - inner else PALETTE["pad"]
                for c in range(p)] for r in range(p)]
-    _grid(ax, dpad, px, 0, colors=colors)
+    _grid(ax, dpad, px, 0, colors=colors, fontsize=14)
     _outline(ax, px, 0, k, k, PALETTE["accent"])
-    ax.text(px + p / 2, 0.3, rf"$\partial L/\partial O$ padded with {k - 1}", ha="center", va="bottom", fontsize=11)
+    ax.text(px + p / 2, 0.3, rf"$\partial L/\partial O$ padded with {k - 1}", ha="center", va="bottom", fontsize=14)
     ax.text(px + p + 1.4, -p / 2 + 0.55, "⋆", fontsize=26, ha="center", va="center")
-    ax.text(px + p + 1.4, -p / 2, "rotated F", fontsize=12, ha="center", va="center")
+    ax.text(px + p + 1.4, -p / 2, "rotated w", fontsize=14, ha="center", va="center")
     ax.text(px + p + 1.4, -p / 2 - 0.6, "=", fontsize=22, ha="center", va="center")
     dxx = px + p + 2.8
-    _grid(ax, dx, dxx, -(p - n) / 2, facecolor=PALETTE["input"])
+    _grid(ax, dx, dxx, -(p - n) / 2, facecolor=PALETTE["input"], fontsize=14)
     _outline(ax, dxx, -(p - n) / 2, 1, 1, PALETTE["accent"])
-    ax.text(dxx + n / 2, -(p - n) / 2 + 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=11)
+    ax.text(dxx + n / 2, -(p - n) / 2 + 0.3, r"$\partial L/\partial X$", ha="center", va="bottom", fontsize=14)
     _fit(ax, 0, dxx + n, -p, 0.9)
     return fig
 

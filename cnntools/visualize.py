@@ -75,18 +75,29 @@ def _to_display(image):
     return image.transpose(1, 2, 0) if image.shape[0] == 3 else image[0]
 
 
+# Widest figure, in inches: 760 px at matplotlib's 100 dpi, within the book's 768 px column, so that a figure is
+# never shrunk to fit and its text keeps its size (at least 9 pt = 12.5 px).
+MAX_WIDTH = 7.6
+
+
+def _grid_figure(nrows, ncols, scale, extra_height):
+    """pyplot subplots of ``scale``-inch cells, narrowed to MAX_WIDTH; the cells stay square."""
+    import matplotlib.pyplot as plt
+
+    scale = min(scale, MAX_WIDTH / ncols)
+    return plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + extra_height), squeeze=False)
+
+
 def plot_images(images, labels=None, class_names=None, titles=None, ncols=8, scale=1.3, suptitle=None):
     """A grid of images ``(N, C, H, W)`` (C = 1 or 3), titled by ``titles`` or else by class name or label.
 
     Returns the Figure.
     """
-    import matplotlib.pyplot as plt
-
     n = len(images)
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + (0.4 if suptitle else 0)),
-                             squeeze=False)
+    lines = max((str(t).count("\n") + 1 for t in titles), default=1) if titles is not None else 1
+    fig, axes = _grid_figure(nrows, ncols, scale, (0.5 if suptitle else 0) + 0.15 * lines * nrows)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i >= n:
@@ -99,7 +110,7 @@ def plot_images(images, labels=None, class_names=None, titles=None, ncols=8, sca
             label = int(labels[i])
             title = class_names[label] if class_names is not None else str(label)
         if title is not None:
-            ax.set_title(str(title), fontsize=8)
+            ax.set_title(str(title), fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -113,8 +124,6 @@ def plot_filters(model, ncols=8, scale=0.9, title=None):
            filter is shown in colour, every filter scaled on its own so that its most negative weight is black and
            its most positive white (0 is not mid-grey); with another C, channel 0 in grey.
     """
-    import matplotlib.pyplot as plt
-
     if isinstance(model, nn.Module):
         weights = first_conv(model).weight.detach().float().cpu().numpy()
     else:
@@ -122,7 +131,7 @@ def plot_filters(model, ncols=8, scale=0.9, title=None):
     k = weights.shape[0]
     ncols = max(1, min(ncols, k))
     nrows = math.ceil(k / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.4), squeeze=False)
+    fig, axes = _grid_figure(nrows, ncols, scale, 0.5 + 0.15 * nrows)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < k:
@@ -142,14 +151,12 @@ def plot_activations(model, image, layer=None, max_maps=16, ncols=8, scale=1.1, 
     image: one image ``(C, H, W)``. Every map shares one colour scale (0 is black), so a map that stays black is a
     filter that did not respond to this image at all.
     """
-    import matplotlib.pyplot as plt
-
     acts = activations(model, image, layer)[0]
     maps = acts[:max_maps].numpy()
     n = len(maps)
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols + 1, figsize=(scale * (ncols + 1), scale * nrows + 0.5), squeeze=False)
+    fig, axes = _grid_figure(nrows, ncols + 1, scale, 0.6 + 0.15 * nrows)
     for ax in axes.ravel():
         ax.axis("off")
     axes[0, 0].imshow(_to_display(torch.as_tensor(np.asarray(image) if not torch.is_tensor(image) else image)),

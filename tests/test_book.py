@@ -184,6 +184,34 @@ def test_mathjax_is_served_locally(pages):
     assert with_math >= 4, "expected math on the chapters (conv layer, layers, backprop, ...)"
 
 
+# ------------------------------------------------------------------------------------- how every chapter ends
+def numbered_chapters():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [c["file"] for part in toc["parts"] if part.get("numbered") for c in part["chapters"]]
+
+
+def test_every_chapter_ends_with_a_summary_and_exercises():
+    """A Summary section, then at least 5 exercises (sphinx-exercise), at least 2 of them with a folded solution."""
+    require_build()
+    chapters = numbered_chapters()
+    assert len(chapters) == 8, f"expected the 8 numbered chapters in _toc.yml, found {chapters}"
+    for name in chapters:
+        markup = (HTML / f"{name}.html").read_text(encoding="utf-8")
+        ids = parse(HTML / f"{name}.html").ids
+        assert {"summary", "exercises"} <= ids, f"{name}: no Summary or Exercises section"
+        assert markup.index('id="summary"') < markup.index('id="exercises"'), f"{name}: Summary after Exercises"
+        exercises = markup.count('<div class="exercise admonition"')
+        solutions = markup.count('<div class="solution dropdown admonition"')
+        assert exercises >= 5, f"{name}: {exercises} exercises, fewer than 5"
+        assert solutions >= 2, f"{name}: {solutions} folded solutions, fewer than 2"
+
+
+def test_no_page_shows_glue_calls(pages):
+    """The cells that only glue numbers into the prose are removed from the page (tag remove-cell)."""
+    shown = [str(p.relative_to(HTML)) for p in pages if "glue(" in "".join(parse(p).text)]
+    assert not shown, f"pages that show glue(...) calls: {shown}"
+
+
 # ------------------------------------------------------------------------------------------------------ figures
 def test_every_figure_has_caption_and_alt_text(pages):
     """Each figure produced by a chapter's code has a caption and a real description in the img alt attribute."""

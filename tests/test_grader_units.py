@@ -276,3 +276,54 @@ def test_a_zygote_imports_what_the_students_cells_import():
     assert student_imports(nb) == {"matplotlib", "torch"}
     assert warm_for(student_imports(nb)) == ("numpy", "matplotlib.pyplot", "torch")
     assert warm_for({"math"}) == ("numpy",)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped KeyboardInterrupt
+def test_a_sigint_that_a_finaliser_dropped_still_stops_the_run(tmp_path):
+    """^C whose KeyboardInterrupt Python raised inside a finaliser (and so printed and dropped) stops the run at its
+    next wait, before another result is taken; it once graded everything and exited 0."""
+    import os
+    import signal
+    from autograder import interrupt
+    from autograder.run import run_pool
+
+    specs = [{"student": s, "assignment": "dimensions", "limits": Limits.from_env(timeout=5).to_json(),
+              "out": str(tmp_path), "key": "k", "submission_hash": "h", "log": str(tmp_path / f"{s}.log")}
+             for s in ("ada", "bob", "cy")]
+    taken = []
+
+    class Process:  # each "grading process" writes its result at once
+        def __init__(self, target, args, name):
+            self.spec, self.exitcode = args[0], 0
+
+        def start(self):
+            JobResult(self.spec["student"], "dimensions", "k", "h",
+                      {"dimensions": NotebookResult(1.0, 2.0)}).save(tmp_path)
+
+        def join(self, timeout=None):
+            pass
+
+        def is_alive(self):
+            return False
+
+    class Context:
+        pass
+    Context.Process = Process
+
+    class Finaliser:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs here, and its KeyboardInterrupt goes nowhere
+                pass
+
+    def on_result(result):
+        taken.append(result.student)
+        Finaliser()
+
+    interrupt.install()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_pool(Context(), specs, 1, on_result=on_result)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert taken == ["ada"] and interrupt.noted()
