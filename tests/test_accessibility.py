@@ -37,6 +37,11 @@ MARK_CODE_SAMPLES = """() => {
     }
     return seen.size;
 }"""
+# Every fold open (the exercises' solutions, hidden code cells), as a reader who opens them sees the page.
+UNFOLD = """async () => { document.querySelectorAll('button.toggle-button').forEach(b => b.click());
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    await new Promise(done => setTimeout(done, 50));   // after the folds' toggle events (book.js)
+    return document.querySelectorAll('.toggle-hidden').length; }"""
 CONTRAST = "color-contrast"
 RUNS = [(None, {"rules": {CONTRAST: {"enabled": False}}}),
         ({"exclude": [[".highlight"]]}, {"runOnly": [CONTRAST]}),
@@ -61,6 +66,8 @@ def violations(page, within=None):
 
     page.evaluate(WAIT_FOR_MATHJAX)
     page.evaluate(LOAD_IMAGES)
+    if not within:
+        assert page.evaluate(UNFOLD) == 0, "a fold stayed closed"
     runs = [(within, {})] if within else RUNS if page.evaluate(MARK_CODE_SAMPLES) else RUNS[:2]
     found = {}
     for context, options in runs:
