@@ -13,6 +13,7 @@ function cnnStepper(root, data) {
   function grid(rows, cols, title) {   // a table of cells; returns {box, cells[r][c]}
     var box = el("div", "cnnstep-panel"), table = el("table", "cnnstep-grid"), cells = [];
     box.appendChild(el("div", "cnnstep-title", title));
+    table.setAttribute("aria-label", title);
     for (var r = 0; r < rows; r++) {
       var tr = el("tr"), row = [];
       for (var c = 0; c < cols; c++) { var td = el("td"); tr.appendChild(td); row.push(td); }
@@ -32,6 +33,8 @@ function cnnStepper(root, data) {
 
   var controls = el("div", "cnnstep-controls"), stage = el("div", "cnnstep-stage");
   var status = el("div", "cnnstep-status"), detail = el("div", "cnnstep-detail");
+  // Read out each step's position and sum to screen-reader users as it changes.
+  status.setAttribute("role", "status"); detail.setAttribute("aria-live", "polite");
   root.appendChild(controls); root.appendChild(stage); root.appendChild(status); root.appendChild(detail);
   var frame = 0, frames = 0, timer = null, draw = null, build = null;
 

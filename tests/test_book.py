@@ -268,16 +268,6 @@ def test_glossary_and_bibliography_are_filled(pages):
         assert name in references, f"bibliography lacks {name}"
 
 
-def test_launch_buttons_only_on_assignment_notebooks(pages):
-    """Colab cannot open the chapters' .md sources, so only the .ipynb assignment pages offer launch buttons."""
-    for path in pages:
-        launch = [u for u in parse(path).links if "colab.research.google.com" in u or "mybinder.org" in u]
-        if path.parent.parent.name == "notebooks":
-            assert launch, f"{path.relative_to(HTML)} has no launch buttons"
-        else:
-            assert not launch, f"{path.relative_to(HTML)} offers to launch a non-notebook page: {launch}"
-
-
 # ------------------------------------------------------------------------------------------- figures of cells
 DRAWS = re.compile(r"\bplt\.show\(|\b(plot|draw)_\w+\(")   # pyplot, or a cnntools figure or plot helper
 UNWRITTEN = "is not written yet; then this cell shows"   # cnntools.unwritten's line for a `# Shows` cell

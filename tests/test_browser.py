@@ -246,17 +246,6 @@ def check_search_finds_stride(visit):
     assert not v.errors, v.errors
 
 
-def test_launch_buttons_on_assignment_pages(visit):
-    """Assignment pages open in Colab, Binder and a JupyterHub."""
-    notebooks = sorted(HTML.glob("notebooks/*/*.html"))
-    if not notebooks:
-        pytest.skip("no assignment pages built yet")
-    v = visit(str(notebooks[0].relative_to(HTML)))
-    hrefs = v.page.locator(".dropdown-launch-buttons a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
-    for service in ("colab.research.google.com", "mybinder.org", "hub/user-redirect/git-pull"):
-        assert any(service in (h or "") for h in hrefs), f"no {service} launch button: {hrefs}"
-
-
 STEPPER_STATE = """(root) => ({
     frame: root.dataset.frame,
     status: root.querySelector('.cnnstep-status').textContent,
@@ -300,4 +289,50 @@ def test_steppers_respond_without_console_errors(visit, page, kind, settings):
     root.first.get_by_role("button", name="play").click()
     v.page.wait_for_function(f"() => document.querySelector('.cnnstep[data-kind=\"{kind}\"]').dataset.frame >= 2",
                              timeout=5000)
+    assert not v.errors, f"console errors on {page}: {v.errors}"
+
+
+FOCUSED = """() => { const a = document.activeElement, root = a.closest('.cnnstep');
+    return {inside: !!root, tag: a.tagName, text: a.tagName === 'SELECT' ? a.value : a.textContent,
+            outline: getComputedStyle(a).outlineStyle, frame: root ? root.dataset.frame : null}; }"""
+
+
+@pytest.mark.parametrize("page, kind, controls", [
+    ("book/conv-layer.html", "conv", 3),
+    ("book/backprop.html", "maxpool", 1),
+])
+def test_steppers_work_from_the_keyboard(visit, page, kind, controls):
+    """Tab reaches each widget from the top of its page; every setting and button is reached in turn, shows where
+    the focus is, and works from the keys alone: Enter and Space press buttons, arrows change a setting."""
+    v = visit(page)
+    keys = v.page.keyboard
+    for _ in range(600):                                  # from the top of the page, as a keyboard user comes
+        keys.press("Tab")
+        if v.page.evaluate(FOCUSED)["inside"]:
+            break
+    order = [v.page.evaluate(FOCUSED)]
+    for _ in range(controls + 3):
+        keys.press("Tab")
+        order.append(v.page.evaluate(FOCUSED))
+    assert all(f["inside"] for f in order), f"Tab left the {kind} widget early or never reached it: {order}"
+    assert [f["tag"] for f in order] == ["SELECT"] * controls + ["BUTTON"] * 4, order
+    assert [f["text"] for f in order[controls:]] == ["◀ back", "step ▶", "play", "reset"], order
+    assert all(f["outline"] != "none" for f in order), f"a control shows no focus ring: {order}"
+
+    def press(key):
+        keys.press(key)
+        return v.page.evaluate(FOCUSED)
+
+    assert order[-1]["frame"] == "0"
+    keys.press("Shift+Tab")
+    keys.press("Shift+Tab")                                # on "step ▶"
+    assert press("Enter")["frame"] == "1" and press("Space")["frame"] == "2"
+    keys.press("Shift+Tab")                                # "◀ back"
+    assert press("Enter")["frame"] == "1"
+    for _ in range(controls):
+        keys.press("Shift+Tab")                            # the first setting
+    setting = v.page.evaluate(FOCUSED)
+    changed = press("ArrowDown")
+    assert changed["tag"] == "SELECT" and changed["text"] != setting["text"], (setting, changed)
+    assert changed["frame"] == "0", changed                # a new setting starts over
     assert not v.errors, f"console errors on {page}: {v.errors}"

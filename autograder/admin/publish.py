@@ -105,8 +105,11 @@ def publish_command(args):
         if args.strict:
             settings.require_real()
         elif settings.placeholders():
-            print(f"autograder: warning: course.yml: {', '.join(settings.placeholders())} still placeholders "
-                  "(fine for a local book; `make publish` refuses them)", file=sys.stderr)
+            hidden = settings.hidden_buttons()
+            left_out = f", so the book has no {'/'.join(hidden)} button" if hidden else ""
+            print(f"autograder: warning: course.yml: {', '.join(settings.placeholders())} still placeholders"
+                  f"{left_out}: set them in course.yml (fine for a local book; `make publish` refuses them)",
+                  file=sys.stderr)
         return
     settings.require_real()
     book = Path(args.book or BOOK)

@@ -33,6 +33,13 @@ class Settings:
             raise UsageError(f"course.yml: set {', '.join(self.placeholders())} before publishing "
                              "(still placeholders)")
 
+    def hidden_buttons(self):
+        """The book's buttons left out because they would open a placeholder: the repository's (also opened by
+        every launch button) and the JupyterHub's."""
+        if "repository.url" in self.placeholders():
+            return ["repository", "Colab", "Binder", "JupyterHub"]
+        return ["JupyterHub"] if "hub_url" in self.placeholders() else []
+
     @property
     def title(self):
         return f"{self.name} ({self.term})"

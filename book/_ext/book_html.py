@@ -1,4 +1,4 @@
-"""Two fixes to the book's HTML, loaded as a local Sphinx extension (_config.yml: sphinx.local_extensions).
+"""Three fixes to the book's HTML, loaded as a local Sphinx extension (_config.yml: sphinx.local_extensions).
 
 1. Sphinx 7.4 registers a script twice when an extension adds an inline script after the HTML builder has started
    (sphinx-thebe and sphinx-togglebutton do): every page then declares ``const THEBE_JS_URL`` twice, and the
@@ -7,6 +7,9 @@
 2. The chapters are MyST markdown notebooks (book/*.md). Colab cannot open a .md file, and Binder or a JupyterHub
    would show it as plain text, so the launch menu (Colab, Binder, JupyterHub) is kept for the assignment
    notebooks (.ipynb) only.
+3. docutils gives each bibliography entry the role doc-biblioentry, which ARIA has deprecated, inside a
+   role="list": assistive technology (and axe-core, as a critical violation) then finds a list without items. The
+   entries become list items.
 """
 from pathlib import Path
 
@@ -30,8 +33,14 @@ def _launch_buttons_for_notebooks_only(app, pagename, templatename, context, doc
         context["header_buttons"] = [b for b in buttons if b.get("label") != "launch-buttons"]
 
 
+def _citations_as_list_items(app, pagename, templatename, context, doctree):
+    if 'role="doc-biblioentry"' in context.get("body", ""):
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     # After the theme has filled in its buttons and the extensions their scripts (default priority 500).
     app.connect("html-page-context", _unique_scripts, priority=900)
     app.connect("html-page-context", _launch_buttons_for_notebooks_only, priority=900)
+    app.connect("html-page-context", _citations_as_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
