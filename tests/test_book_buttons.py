@@ -14,7 +14,7 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.settings import PLACEHOLDER, load
+from autograder.admin.settings import PLACEHOLDER, load
 from public import REPO, SETTINGS
 from test_book import HTML, Page, require_build
 from test_publish import course_yml
@@ -31,11 +31,11 @@ kernelspec: {display_name: Python 3, language: python, name: python3}
 1 + 1
 ```
 """
-# Builds with `path`'s settings: autograder.settings reads course.yml from FILE, which this process points elsewhere.
+# Builds with `path`'s settings: autograder.admin.settings reads course.yml from FILE, which this process points elsewhere.
 BUILD = """import sys
 from pathlib import Path
-import autograder.settings
-autograder.settings.FILE = Path(sys.argv[1])
+import autograder.admin.settings
+autograder.admin.settings.FILE = Path(sys.argv[1])
 from jupyter_book.cli.main import main
 main(["build", sys.argv[2], "-W", "-n", "--quiet"])
 """

@@ -19,7 +19,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from autograder.publish import requirements
+from autograder.admin.publish import requirements
 
 LAB = ["-m", "jupyterlab.labextensions", "list"]
 SERVER = ["-m", "jupyter_server.extension.serverextension", "list"]
