@@ -21,7 +21,7 @@ release: $(STAMP)
 # The execution cache tracks only each page's own code: rebuild every page when the helpers they import change.
 book: release
 	@$(PYTHON) -m autograder settings
-	@mkdir -p _build; key=$$(cat cnntools/*.py cnntools/*.js cnntools/*.css cnntools/weights/* 2>/dev/null | sha256sum); \
+	@mkdir -p _build; key=$$(cat cnntools/*.py cnntools/figures/*.py cnntools/*.js cnntools/*.css cnntools/weights/* 2>/dev/null | sha256sum); \
 	if [ "$$key" != "$$(cat _build/.cnntools-key 2>/dev/null)" ]; then \
 	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cnntools-key; fi
 	jupyter-book build . -W -n --keep-going
