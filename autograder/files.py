@@ -14,11 +14,6 @@ def write_atomic(path, data):
     os.replace(tmp, path)
 
 
-def copy_atomic(source, path):
-    """Copy file `source` to `path` through a temporary file and a rename."""
-    write_atomic(path, Path(source).read_bytes())
-
-
 def replace_dir(new, target):
     """Put folder `new` at `target` with renames only, so a reader never sees a half-written folder."""
     target = Path(target)

@@ -1,6 +1,7 @@
 """In-memory unit tests of the grader's small parts (as nbgrader tests each preprocessor): the cell kinds and hidden
 regions, the rebuilt notebook, the scope of a setup cell, the limits, and the results' forms. No sandbox, no run."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,28 @@ def test_page_escapes_and_shows_each_test():
     assert "<script>" not in html and "ada&lt;script&gt;" in html
     assert "partly passed" in html and "1 of 4 cases failed &lt;b&gt;" in html and "assert f() == 1" in html
     assert "Score: <b>3.5 / 5</b>" in html
+
+
+def test_a_new_gradebook_is_the_one_nbgrader_makes(tmp_path, monkeypatch):
+    """new_gradebook spares nbgrader its `alembic heads` subprocess: the database nbgrader then fills is the one it
+    makes by itself, schema version and tables alike."""
+    import sqlite3
+    import sys
+    from nbgrader.api import Gradebook
+    from autograder.execution.nbgrader_app import new_gradebook
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # its alembic
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    new_gradebook(ours)
+    for path in (ours, theirs):
+        Gradebook(f"sqlite:///{path}").close()
+
+    def schema(path):
+        with sqlite3.connect(path) as db:
+            return (db.execute("SELECT version_num FROM alembic_version").fetchall(),
+                    sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()))
+    assert schema(ours) == schema(theirs) and schema(ours)[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ours.db", "theirs.db"]  # no temporary file left
 
 
 def test_class_gradebook_keeps_hand_grades_through_a_regrade(tmp_path):

@@ -21,8 +21,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
 from ..errors import UsageError
-from ..files import copy_atomic, write_atomic
-from .nbgrader_app import alembic_on_path
+from ..files import write_atomic
+from .nbgrader_app import new_gradebook
 
 CELL_KINDS = ("grade_cells", "solution_cells", "task_cells", "source_cells")
 # What each kind of cell carries besides its name and notebook (nbgrader's columns).
@@ -57,11 +57,8 @@ class ClassGradebook:
 
     def __enter__(self):
         self.out.mkdir(parents=True, exist_ok=True)
-        alembic_on_path()
-        if not db_path(self.out).exists() and self.templates:
-            # begun as a copy of a job's gradebook, which nbgrader made: one made from nothing runs `alembic heads` in
-            # a subprocess (2 s) for its schema version; the copy's cells are made to fit below, as any others
-            copy_atomic(next(iter(self.templates.values())), db_path(self.out))
+        if not db_path(self.out).exists():
+            new_gradebook(db_path(self.out))
         self.gb = Gradebook(f"sqlite:///{db_path(self.out)}")
         try:
             self.answers = json.loads((self.out / ANSWERS).read_text())

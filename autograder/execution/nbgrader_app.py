@@ -6,7 +6,6 @@ steps and ``SandboxExecute`` (execute.py) in place of its ``Execute``, so that n
 import functools
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -15,19 +14,33 @@ from ..errors import UsageError, last_line
 from ..files import digest
 
 
-def alembic_on_path():
-    """nbgrader's Gradebook runs `alembic` from PATH: the one installed beside this interpreter, venv activated or
-    not."""
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+def new_gradebook(path):
+    """An empty gradebook at `path` (unless one is there) that nbgrader takes as its own: its schema version is
+    nbgrader's head revision, read here. Given no database, nbgrader's Gradebook runs `alembic heads` in a
+    subprocess for it, which imports nbgrader again: 3.3 s for every release, template and new class gradebook."""
+    import sqlite3
+    import nbgrader
+    from alembic.script import ScriptDirectory
+    path = Path(path)
+    if path.exists():
+        return
+    (head,) = ScriptDirectory(str(Path(nbgrader.__file__).with_name("alembic"))).get_heads()
+    made = Path(tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)[1])
+    try:
+        with sqlite3.connect(made) as db:
+            db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")  # nbgrader's own statements
+            db.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (head,))
+        db.close()
+        os.replace(made, path)  # the whole file or none
+    finally:
+        made.unlink(missing_ok=True)
 
 
 def nbgrader_api(root, limits=None, zygote=None):
     """An nbgrader API for a course rooted at `root` whose source is this repository's solutions/; with `limits`
     (a limits.Limits), set up for grading, with the warm `zygote` if the run lent one. Each call gets its own root,
     and so its own gradebook, which keeps parallel grading jobs apart."""
-    alembic_on_path()
+    new_gradebook(Path(root) / "gradebook.db")
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
@@ -60,7 +73,6 @@ def warm_gradebook():
     mappers and builds its loaders and its unit of work on the first query, insert and lazy load (0.2 s, which every
     grading job paid). Called in the server that forks the jobs, on a throw-away gradebook with a cell of each kind
     and one submission, whose grades are written and read as a job does."""
-    import sqlite3
     import tempfile
     import warnings
     from nbgrader.api import Gradebook
@@ -68,9 +80,7 @@ def warm_gradebook():
     with tempfile.TemporaryDirectory(prefix="autograder-warm-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # nbgrader's own add_submission warns of objects not yet in its session
         path = Path(tmp) / "gradebook.db"
-        with sqlite3.connect(path) as db:  # with a schema version, nbgrader makes its tables without `alembic heads`
-            db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        db.close()
+        new_gradebook(path)
         with Gradebook(f"sqlite:///{path}") as gb:
             gb.add_assignment("a")
             gb.add_notebook("n", "a")
