@@ -24,6 +24,7 @@ from ..results import JobResult, NotebookResult
 
 def preload():
     """What every grading process needs, imported once in the server that forks them."""
+    import atexit
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
@@ -47,6 +48,10 @@ def preload():
         import cnntools.checks  # noqa: F401
     except ImportError:
         pass
+    # The server ends when the run does. Unwinding torch, SQLAlchemy and the rest took it up to a second, while it
+    # held the run's stderr open: a caller that reads the run's output to its end waited that long for nothing.
+    # Registered last, so run first; a forked job leaves through os._exit, without atexit.
+    atexit.register(os._exit, 0)
 
 
 def run(spec, zygote=None):
