@@ -254,6 +254,13 @@ STEPPER_STATE = """(root) => ({
 })"""
 
 
+STEP_TO_THE_END = """(root, label) => {
+    const step = Array.from(root.querySelectorAll('button')).find(b => b.textContent === label);
+    for (let last = null; root.dataset.frame !== last; ) { last = root.dataset.frame; step.click(); }
+    return root.dataset.frame;
+}"""
+
+
 def _step_through(v, root, settings):
     """Step the widget through every setting (the <select>s) to its last frame; returns the states seen."""
     states = []
@@ -266,8 +273,10 @@ def _step_through(v, root, settings):
         assert before["frame"] == "0", before
         step.click()
         states.append((before, root.evaluate(STEPPER_STATE)))
-        for _ in range(60):                    # on to the last frame, where the final checks run
-            step.click()
+        # on to the last frame, where the final checks run: the same clicks, dispatched in the page at once
+        # (sixty round trips of Playwright's a setting took 15 of the test's 18 s)
+        frame = root.evaluate(STEP_TO_THE_END, "step ▶")
+        assert int(frame) >= 1, frame
     return states
 
 
