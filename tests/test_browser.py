@@ -2,8 +2,9 @@
 
 The book must be built first (`make book`; `make test` does it). _build/html is served over http on 127.0.0.1 by a
 thread of this process; every other request the pages make is blocked and reported, so the book is checked as it
-works offline. Where Chromium or Playwright is missing the tests skip, except under CI (the CI variable set),
-where that is a failure: .ci/run installs Chromium.
+works offline. Each page is opened once and checked as it loads (console, requests, formulas, images, width), then
+with axe-core with its folds open (tests/axe.py). Where Chromium or Playwright is missing the tests skip, except under
+CI (the CI variable set), where that is a failure: .ci/run installs Chromium.
 """
 import functools
 import http.server
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from autograder.admin.publish import publish
+from axe import BLOCKING, describe, violations
 from public import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,11 +40,12 @@ def _missing_browser():
 _MISSING = _missing_browser()
 
 
-def _pages():
-    if not (HTML / "index.html").is_file():
+def book_pages(html=HTML):
+    """Every HTML page of the book but index.html, which only redirects to the intro."""
+    if not (html / "index.html").is_file():
         return ["<book not built>"]
-    return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
-                  if "_static" not in p.relative_to(HTML).parts and p.name != "index.html")
+    return sorted(str(p.relative_to(html)) for p in html.rglob("*.html")
+                  if "_static" not in p.relative_to(html).parts and p.name != "index.html")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -183,15 +186,32 @@ MATH_STATE = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", _pages())
-def test_page_renders_cleanly(visit, path):
+@pytest.fixture(scope="module", params=book_pages())
+def page_of_the_book(request, browser, server):
+    """Each page of the book, opened once for all the checks below (pytest runs them one page at a time)."""
+    v = Visit(browser, server, request.param)
+    yield request.param, v
+    v.close()
+
+
+def test_page_renders_cleanly(page_of_the_book):
     """No console errors, no request leaving the local server, every formula typeset, every image loaded, and no
     horizontal overflow at a laptop width."""
-    check_renders_cleanly(visit(path), path)
+    path, v = page_of_the_book
+    check_renders_cleanly(v, path)
+
+
+def test_page_has_no_serious_accessibility_violation(page_of_the_book):
+    """axe-core finds no serious or critical violation, with every fold open (after the check above, which sees the
+    page as it loads)."""
+    path, v = page_of_the_book
+    settle(v.page)
+    found = [f for f in violations(v.page) if f["impact"] in BLOCKING]
+    assert not found, f"{path}:\n" + "\n".join(describe(f) for f in found)
 
 
 @pytest.mark.parametrize("path", ["book/intro.html", "book/conv-layer.html"] +
-                         [p for p in _pages() if p.startswith("notebooks/")])
+                         [p for p in book_pages() if p.startswith("notebooks/")])
 def test_published_site_renders_cleanly(visit_published, path):
     """The published site (the public tree's site/) passes the same checks: the chapters' sample and every
     assignment page; test_publish.py checks that it holds the built book's files, byte for byte."""
@@ -202,9 +222,14 @@ def test_published_site_search_finds_stride(visit_published):
     check_search_finds_stride(visit_published)
 
 
+def settle(page):
+    """Make the page what a reader sees: its formulas typeset, every image loaded. Returns whether it has MathJax,
+    and each image's src, whether it loaded and its alt text."""
+    return page.evaluate(WAIT_FOR_MATHJAX), page.evaluate(LOAD_IMAGES)
+
+
 def check_renders_cleanly(v, path):
-    has_mathjax = v.page.evaluate(WAIT_FOR_MATHJAX)
-    images = v.page.evaluate(LOAD_IMAGES)
+    has_mathjax, images = settle(v.page)
     math = v.page.evaluate(MATH_STATE)
     overflow = v.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
@@ -226,8 +251,7 @@ def check_renders_cleanly(v, path):
 def test_chapters_have_figures_and_formulas(visit):
     """A sample of the content actually appears: typeset formulas and drawn figures on the convolution chapter."""
     v = visit("book/conv-layer.html")
-    v.page.evaluate(WAIT_FOR_MATHJAX)
-    images = v.page.evaluate(LOAD_IMAGES)
+    _, images = settle(v.page)
     assert sum(1 for img in images if "_images/" in (img["src"] or "")) >= 5
     assert v.page.locator("mjx-container").count() >= 20
     assert v.page.locator("figcaption").count() >= 5
