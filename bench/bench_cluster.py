@@ -12,11 +12,13 @@ assignments' gradebooks made beforehand (not timed):
 * as 2 shards side by side (`--shard 1/2`, `--shard 2/2`, `--jobs 1` each), then the plain run that writes
   grades.csv, the pages and the gradebook, timed together.
 
-It prints the wall times side by side with their ratios to the local run (the goal: the cluster within 1.3x)
-and whether the grades.csv are all identical. What it measured: bench/RESULTS.md.
+All of it `--repeat` times (default 3; a fresh cluster each time), since one run swings by a tenth either way; it
+prints each way's median wall time and its range side by side with the median's ratio to the local run's (the goal:
+the cluster within 1.3x), and whether every grades.csv is identical. What it measured: bench/RESULTS.md.
 """
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,32 +60,42 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=24, help="number of submissions (default 24)")
     parser.add_argument("--assignments", nargs="*", default=["dimensions"])
+    parser.add_argument("--repeat", type=int, default=3, help="measure each way this many times (default 3)")
     args = parser.parse_args()
     import dask
     from distributed import LocalCluster
+    ways = {"local": "local, --jobs 2", "dask": "Dask LocalCluster, 2 fresh workers",
+            "dask-warm": "the same workers again, warm", "shards": "2 shards side by side, then plain"}
+    seconds = {way: [] for way in ways}
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         work = Path(tmp)
         subs = work / "submissions"
         made = make_submissions(subs, args.n, args.assignments)
-        print(f"{len(made)} submissions of {', '.join(args.assignments)} on {os.cpu_count()} cores", flush=True)
-        local = timed(subs, work / "local", [["--jobs", "2"]])
+        print(f"{len(made)} submissions of {', '.join(args.assignments)} on {os.cpu_count()} cores, "
+              f"{args.repeat} times", flush=True)
         # workers that may start processes, importing the grader from this repository
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-        with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-            dask_s = timed(subs, work / "dask", [["--scheduler", cluster.scheduler_address]])
-            warm_s = timed(subs, work / "dask-warm", [["--scheduler", cluster.scheduler_address]])
-        shards = timed(subs, work / "shards", [["--shard", "1/2", "--jobs", "1"], ["--shard", "2/2", "--jobs", "1"]],
-                       [["--jobs", "2"]])
-        print(f"{'local, --jobs 2':<34}{local:8.1f} s")
-        print(f"{'Dask LocalCluster, 2 fresh workers':<34}{dask_s:8.1f} s  {dask_s / local:.2f}x (goal <= 1.3x)")
-        print(f"{'the same workers again, warm':<34}{warm_s:8.1f} s  {warm_s / local:.2f}x")
-        print(f"{'2 shards side by side, then plain':<34}{shards:8.1f} s  {shards / local:.2f}x")
-        csv = {way: (work / way / "grades.csv").read_text() for way in ("local", "dask", "dask-warm", "shards")}
+        for i in range(args.repeat):
+            seconds["local"].append(timed(subs, work / f"local-{i}", [["--jobs", "2"]]))
+            with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                seconds["dask"].append(timed(subs, work / f"dask-{i}", [["--scheduler", cluster.scheduler_address]]))
+                seconds["dask-warm"].append(
+                    timed(subs, work / f"dask-warm-{i}", [["--scheduler", cluster.scheduler_address]]))
+            seconds["shards"].append(timed(subs, work / f"shards-{i}", [["--shard", "1/2", "--jobs", "1"],
+                                                                          ["--shard", "2/2", "--jobs", "1"]],
+                                           [["--jobs", "2"]]))
+        local = statistics.median(seconds["local"])
+        for way, label in ways.items():
+            median = statistics.median(seconds[way])
+            goal = " (goal <= 1.3x)" if way == "dask" else ""
+            print(f"{label:<36}{median:6.1f} s  ({min(seconds[way]):.1f}-{max(seconds[way]):.1f})  "
+                  f"{median / local:.2f}x{goal}")
+        csv = {out.name: (out / "grades.csv").read_text() for out in work.iterdir() if out != subs}
         same = len(set(csv.values())) == 1
-        print(f"grades.csv: {'identical' if same else 'DIFFERENT'} ({len(csv['local'].splitlines()) - 1} rows)")
+        print(f"grades.csv: {'identical' if same else 'DIFFERENT'} in all {len(csv)} runs "
+              f"({len(next(iter(csv.values())).splitlines()) - 1} rows)")
     return 0 if same else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
