@@ -133,7 +133,8 @@ def value_picture(what, got, want, tol, index=None, hidden=False):
         f"index {lead[0]} of the first axis" if len(lead) == 1 else "the whole array"
     where = ", ".join(map(str, full))
     diff = np.abs(g - w)
-    top = float(max(np.max(np.abs(g)), 0.0 if hidden else np.max(np.abs(w)), 1e-12))
+    # one scale for the panels shown, the difference's included: a sign flipped is off by twice the values' reach
+    top = float(max(np.max(np.abs(g)), 0.0 if hidden else max(np.max(np.abs(w)), np.max(diff)), 1e-12))
     cmap = colormaps["RdBu_r"]
 
     def colours(data):

@@ -205,6 +205,15 @@ def test_a_wrong_array_is_drawn_with_its_worst_entry_in_words():
         in picture.alt
 
 
+def test_the_colour_scale_reaches_the_largest_difference():
+    """An answer with every sign flipped is off by twice the largest value: the one colour scale of the three panels
+    reaches that difference instead of drawing it at the values' end."""
+    want = np.array([[[[9.0, -4.0], [1.0, 2.0]]]])
+    picture = failing_verdict(-want, want, x=np.zeros(1), w=np.zeros(1)).picture()
+    png_of(picture)
+    assert "on one colour scale from -18 to 18" in picture.alt, picture.alt
+
+
 def test_a_hidden_case_is_drawn_from_the_students_output_and_the_message_only():
     """Two expected answers that agree where the student's is right, and at the entry the message names, give the
     same picture of a hidden case: it cannot show any other expected value."""
