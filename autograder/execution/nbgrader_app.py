@@ -25,7 +25,9 @@ def new_gradebook(path):
     if path.exists():
         return
     (head,) = ScriptDirectory(str(Path(nbgrader.__file__).with_name("alembic"))).get_heads()
-    made = Path(tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)[1])
+    fd, made = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    made = Path(made)
     try:
         with sqlite3.connect(made) as db:
             db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")  # nbgrader's own statements
