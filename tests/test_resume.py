@@ -121,6 +121,7 @@ def test_a_job_whose_run_died_saves_nothing(subs, tmp_path):
     from autograder.execution.nbgrader_app import template_gradebook
     from autograder.results import JobResult
     from autograder.execution.worker import main
+    from cnntools import checks
 
     gone = subprocess.Popen(["true"])
     gone.wait()
@@ -130,7 +131,9 @@ def test_a_job_whose_run_died_saves_nothing(subs, tmp_path):
             "notebooks": {ASSIGNMENT: str(subs / "solution" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")},
             "problems": {}, "renamed": {}, "key": "k", "submission_hash": "h",
             "template": str(template_gradebook(out, ASSIGNMENT)), "run_pid": gone.pid}
+    in_place = checks.run_in_student_process
     with pytest.raises(GraderFault, match="grading run was stopped"):
         main(spec)
+    assert checks.run_in_student_process is in_place  # the job's closed sandbox is not left to the next caller
     assert JobResult.load(tmp_path / "work", "solution", ASSIGNMENT) is None
     assert not (out / ".results").exists() and not (out / "feedback").exists()

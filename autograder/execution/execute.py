@@ -112,6 +112,7 @@ class Session:
         self.names = StudentNames(self)
         self.names["run_in_student_process"] = self.run_in_student_process
         self.trusted = {"__name__": "__main__", "__builtins__": self.names}
+        self.in_place = checks.run_in_student_process
         checks.run_in_student_process = self.run_in_student_process  # in a notebook it runs in place
 
     def run_in_student_process(self, source, **values):
@@ -342,6 +343,8 @@ class Session:
         cell.outputs.append(new_output("execute_result", {"text/plain": text}))
 
     def close(self):
+        # in place again: whatever this process runs next must not reach this notebook's closed sandbox
+        checks.run_in_student_process = self.in_place
         self.sandbox.close()
 
 
