@@ -55,6 +55,23 @@ def submit(folder, student, assignment, mistake=None, release=False):
         nbformat.write(nb, target / path.name)
 
 
+def submit_class(folder, assignment, solutions=("solution",), first_mistakes=3):
+    """A class in SUBMISSIONS `folder`: the untouched release, the solutions under each name of `solutions`, and the
+    assignment's first `first_mistakes` mistakes (as mistake-<name>)."""
+    submit(folder, "release", assignment, release=True)
+    for student in solutions:
+        submit(folder, student, assignment)
+    for mistake in mistakes(assignment)[:first_mistakes]:
+        submit(folder, f"mistake-{mistake.name}", assignment, mistake)
+
+
+def graded_csv(subs, out, *flags):
+    """The grades.csv of `grade SUBS --out OUT FLAGS`, which must succeed."""
+    run = autograder("grade", subs, "--out", out, *flags)
+    assert run.returncode == 0, run.stderr
+    return (Path(out) / "grades.csv").read_text()
+
+
 def read_grades(path):
     """{(student, assignment, notebook): (score, max_score)} from a grades.csv."""
     with open(path, newline="") as f:

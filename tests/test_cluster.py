@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipeline import REPO, autograder, mistakes, submit
+from pipeline import REPO, autograder, graded_csv, submit, submit_class
 from processes import new_run, processes_of
 
 ASSIGNMENT = "dimensions"
@@ -25,11 +25,7 @@ MISTAKES = 6  # the first of the assignment's: a class of 10 with the release, t
 @pytest.fixture(scope="module")
 def subs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster-subs")
-    submit(folder, "release", ASSIGNMENT, release=True)
-    for student in ("solution", "solution-2", "sleeper"):
-        submit(folder, student, ASSIGNMENT)
-    for mistake in mistakes(ASSIGNMENT)[:MISTAKES]:
-        submit(folder, f"mistake-{mistake.name}", ASSIGNMENT, mistake)
+    submit_class(folder, ASSIGNMENT, ("solution", "solution-2", "sleeper"), MISTAKES)
     path = folder / "sleeper" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(1, nbformat.v4.new_code_cell(f"import time\ntime.sleep({SLEEP})"))  # a cell of the student's own
@@ -40,10 +36,7 @@ def subs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(subs, tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    run = autograder("grade", subs, "--out", out, "--jobs", 2)
-    assert run.returncode == 0, run.stderr
-    return (out / "grades.csv").read_text()
+    return graded_csv(subs, tmp_path_factory.mktemp("local"), "--jobs", 2)
 
 
 def started(command, env, ready):

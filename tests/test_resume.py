@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pipeline import REPO, autograder, mistakes, submit, written_points
+from pipeline import REPO, autograder, graded_csv, submit, submit_class, written_points
 from processes import new_run, processes_of
 
 ASSIGNMENT = "dimensions"
@@ -17,19 +17,13 @@ ASSIGNMENT = "dimensions"
 @pytest.fixture(scope="module")
 def subs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("resume-subs")
-    submit(folder, "solution", ASSIGNMENT)
-    submit(folder, "release", ASSIGNMENT, release=True)
-    for mistake in mistakes(ASSIGNMENT)[:3]:
-        submit(folder, f"mistake-{mistake.name}", ASSIGNMENT, mistake)
+    submit_class(folder, ASSIGNMENT)
     return folder
 
 
 @pytest.fixture(scope="module")
 def sequential(subs, tmp_path_factory):
-    out = tmp_path_factory.mktemp("sequential")
-    run = autograder("grade", subs, "--out", out, "--jobs", 1)
-    assert run.returncode == 0, run.stderr
-    return (out / "grades.csv").read_text()
+    return graded_csv(subs, tmp_path_factory.mktemp("sequential"), "--jobs", 1)
 
 
 def differing(out, sequential):
