@@ -9,9 +9,13 @@ export MPLBACKEND := Agg
 
 .PHONY: book release publish test bench clean system-packages
 
+# The venv's bytecode is compiled on every core (pip compiles one file at a time: 77 s -> 64 s for the install). It
+# must be there: the grading sandbox runs Python with -B from the read-only venv. Like pip, compileall passes over a
+# file that does not compile (torch ships one in Python 3.12's syntax), but says so in its status: hence `|| true`.
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-compile -r requirements.txt
+	$(PYTHON) -m compileall -qq -j 0 $(VENV)/lib || true
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
