@@ -3,6 +3,7 @@
 The clone holds this working tree's tracked files as one commit, so the test checks the configuration as edited.
 """
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -27,10 +28,12 @@ def test_nbgrader_commands_in_a_clean_clone(tmp_path):
     git("add", "-A", cwd=clone)
     git("-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-q", "--allow-empty", "-m", "tree",
         cwd=clone)
-    nbgrader = [str(Path(sys.executable).with_name("nbgrader"))]
+    bin_dir = Path(sys.executable).parent
+    nbgrader = [str(bin_dir / "nbgrader")]
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}  # it runs the venv's alembic
 
     def run(*args):
-        done = subprocess.run(nbgrader + list(args), cwd=clone, capture_output=True, text=True)
+        done = subprocess.run(nbgrader + list(args), cwd=clone, env=env, capture_output=True, text=True)
         assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done.stdout + done.stderr
 
