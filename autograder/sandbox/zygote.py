@@ -216,13 +216,13 @@ def bwrap_works():
 
 
 WARM = ("numpy", "matplotlib.pyplot", "torch")  # what the course's notebooks import: once per zygote, not per student
+CLEAN = (HOME, "/tmp", "/dev/shm")                # what the zygote empties before each fork (under bubblewrap)
 
 
 def warm_for(imported):
     """Of WARM, the modules whose packages students' cells import (`imported`: top-level names); NumPy always, which
     the course's helpers import."""
     return tuple(m for m in WARM if m == "numpy" or m.split(".")[0] in imported)
-CLEAN = (HOME, "/tmp", "/dev/shm")                # what the zygote empties before each fork (under bubblewrap)
 
 
 def ns_pid_to_host(root, ns_pid):
