@@ -135,6 +135,42 @@ def test_a_zipped_folder_is_collected_as_its_notebook(tmp_path):
     assert (subs / "555" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
 
 
+def test_a_zip_uploaded_to_canvas_is_collected_as_the_files_it_holds(tmp_path, roster):
+    """Canvas keeps a student's upload as it came: a zip of the assignment's folder is placed as its files (no
+    folders, no hidden files, no Mac junk), and a zip that cannot be unpacked costs only its student."""
+    upload = canvas_zip(tmp_path / "upload.zip", {
+        f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb": (NOTEBOOK, (2026, 12, 1, 19, 0, 0)),
+        f"{ASSIGNMENT}/notes.txt": (b"my notes", (2026, 12, 1, 19, 0, 0)),
+        f"{ASSIGNMENT}/.ipynb_checkpoints/{ASSIGNMENT}-checkpoint.ipynb": (b"{}", (2026, 12, 1, 19, 0, 0)),
+        f"__MACOSX/{ASSIGNMENT}/._{ASSIGNMENT}.ipynb": (b"\0", (2026, 12, 1, 19, 0, 0))})
+    broken = damaged(canvas_zip(tmp_path / "broken.zip", {f"{ASSIGNMENT}.ipynb": (NOTEBOOK, (2026, 12, 1, 19, 0, 0))}))
+    download = canvas_zip(tmp_path / "submissions.zip", {
+        f"alicesmith_101_9001_{ASSIGNMENT}.zip": (upload.read_bytes(), (2026, 12, 1, 20, 0, 0)),
+        f"bobjones_102_9002_{ASSIGNMENT}.zip": (broken.read_bytes(), (2026, 12, 1, 20, 0, 0)),
+        f"carolwu_103_9003_{ASSIGNMENT}.zip": (b"not a zip", (2026, 12, 1, 20, 0, 0))})
+    subs = tmp_path / "subs"
+    run = autograder("collect", download, "--assignment", ASSIGNMENT, "--out", subs, "--roster", roster)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in subs.iterdir()) == ["alice"]
+    folder = subs / "alice" / ASSIGNMENT
+    assert sorted(p.name for p in folder.iterdir()) == [".submitted", f"{ASSIGNMENT}.ipynb", "notes.txt"]
+    assert (folder / f"{ASSIGNMENT}.ipynb").read_bytes() == NOTEBOOK
+    submitted = json.loads((folder / ".submitted").read_text())
+    zipped = f"alicesmith_101_9001_{ASSIGNMENT}.zip"
+    assert submitted["files"][f"{ASSIGNMENT}.ipynb"] == f"{zipped}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    assert submitted["time"] == "2026-12-01T20:00:00"  # when Canvas took the upload, not the times inside it
+    assert f"not placed: bobjones_102_9002_{ASSIGNMENT}.zip: a damaged zip" in run.stderr
+    assert f"not placed: carolwu_103_9003_{ASSIGNMENT}.zip: a zip that cannot be unpacked" in run.stderr
+
+
+def test_a_zip_that_unpacks_too_large_is_not_placed(tmp_path, monkeypatch):
+    from autograder.admin import collect
+    monkeypatch.setattr(collect, "UPLOAD_MB", 1)
+    upload = canvas_zip(tmp_path / "upload.zip", {"big.bin": (bytes(2 << 20), (2026, 12, 1, 19, 0, 0))})
+    placed, unplaced = collect.place([("a_1_2_x.zip", upload.read_bytes, None)], ASSIGNMENT, "canvas", None)
+    assert not placed and unplaced == ["a_1_2_x.zip: a zip that unpacks to more than 1 MB"]
+
+
 @pytest.mark.parametrize("case", ["missing", "not a zip", "damaged", "zip slip", "absolute", "layout",
                                   "nothing placed", "assignment", "roster"])
 def test_collect_refuses_bad_input_writing_nothing(case, tmp_path, roster):

@@ -5,6 +5,7 @@ a rename, so a refused download writes nothing. Each student's folder gets a `.s
 LMS said of the submission: its id, whether it marked it late, and its time where the download gives one (a zip's
 member timestamps; a folder's file times are those of whoever copied it, so they are not used).
 """
+import io
 import json
 import os
 import re
@@ -19,6 +20,8 @@ from ..errors import UsageError
 from ..files import replace_dir, write_atomic
 from .lms import LAYOUTS, guess_layout, parse_name, read_roster
 from .submissions import STUDENT_ID, SUBMITTED, as_student_id
+
+UPLOAD_MB = 100  # the most one zip a student uploaded may unpack to (a notebook with its figures: a few MB)
 
 
 def read_download(download):
@@ -59,8 +62,33 @@ def file_name(original, assignment):
     return f"{stem[1]}.ipynb" if stem and stem[1] in notebooks(assignment) else original
 
 
+def unpacked(path, read):
+    """The files of a zip a student uploaded (the LMS keeps an upload as it came): [(its path in the download, a
+    function that reads it, its file name)], its folders dropped as collect drops Moodle's, hidden ones and a Mac's
+    __MACOSX left out. ValueError says why it cannot be unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(read())) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and not any(
+                part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(m.filename).parts)]
+            if sum(m.file_size for m in members) > UPLOAD_MB << 20:
+                raise ValueError(f"a zip that unpacks to more than {UPLOAD_MB} MB")
+            broken = archive.testzip()  # read through once now, as the download itself is
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError) as err:  # (RuntimeError: encrypted)
+        raise ValueError(f"a zip that cannot be unpacked ({err})") from None
+    if broken:
+        raise ValueError(f"a damaged zip (member {broken!r} does not match its checksum)")
+
+    def reader(member):
+        def read_member():  # the upload read again: a class's uploads are not all held in memory at once
+            with zipfile.ZipFile(io.BytesIO(read())) as archive:
+                return archive.read(member)
+        return read_member
+    return [(f"{path}/{m.filename}", reader(m), PurePosixPath(m.filename).name) for m in members]
+
+
 def place(files, assignment, layout, ids):
-    """({student: {"files": {name: read}, "submitted": {...}}}, [line for each file not placed])."""
+    """({student: {"files": {name: read}, "submitted": {...}}}, [line for each file not placed]); a zip a student
+    uploaded is placed as the files it holds."""
     placed, unplaced, sources = {}, [], {}
     for path, read, time in files:
         parsed = parse_name(layout, path)
@@ -69,19 +97,27 @@ def place(files, assignment, layout, ids):
             continue
         lms_id, late, original = parsed
         student = ids.get(lms_id) if ids is not None else as_student_id(lms_id)
-        name = file_name(original, assignment)
         if student is None:
             unplaced.append(f"{path}: LMS id {lms_id} is not in the roster")
-        elif not STUDENT_ID.fullmatch(student):
+            continue
+        if not STUDENT_ID.fullmatch(student):
             unplaced.append(f"{path}: {student!r} is not a student id (letters, digits, '.', '_' and '-' only)")
-        elif name is None:
-            unplaced.append(f"{path}: {original!r} cannot be a file name")
-        else:
+            continue
+        try:
+            uploads = unpacked(path, read) if original.lower().endswith(".zip") else [(path, read, original)]
+        except ValueError as why:
+            unplaced.append(f"{path}: {why}")
+            continue
+        for source, read_file, upload in uploads:
+            name = file_name(upload, assignment)
+            if name is None:
+                unplaced.append(f"{source}: {upload!r} cannot be a file name")
+                continue
             entry = placed.setdefault(student, {"files": {}, "submitted": {
                 "lms": layout, "lms_id": lms_id, "late": False, "time": None, "files": {}}})
-            sources.setdefault((student, name), []).append(path)
-            entry["files"][name] = read
-            entry["submitted"]["files"][name] = path
+            sources.setdefault((student, name), []).append(source)
+            entry["files"][name] = read_file
+            entry["submitted"]["files"][name] = source
             entry["submitted"]["late"] |= late
             if time and (entry["submitted"]["time"] is None or time.isoformat() > entry["submitted"]["time"]):
                 entry["submitted"]["time"] = time.isoformat()
