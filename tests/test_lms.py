@@ -164,11 +164,17 @@ def test_a_zip_uploaded_to_canvas_is_collected_as_the_files_it_holds(tmp_path, r
 
 
 def test_a_zip_that_unpacks_too_large_is_not_placed(tmp_path, monkeypatch):
+    """The limit counts what would be placed: a Mac's junk beside the notebook is neither counted nor read."""
     from autograder.admin import collect
     monkeypatch.setattr(collect, "UPLOAD_MB", 1)
-    upload = canvas_zip(tmp_path / "upload.zip", {"big.bin": (bytes(2 << 20), (2026, 12, 1, 19, 0, 0))})
-    placed, unplaced = collect.place([("a_1_2_x.zip", upload.read_bytes, None)], ASSIGNMENT, "canvas", None)
-    assert not placed and unplaced == ["a_1_2_x.zip: a zip that unpacks to more than 1 MB"]
+    when = (2026, 12, 1, 19, 0, 0)
+    big = canvas_zip(tmp_path / "big.zip", {"big.bin": (bytes(2 << 20), when)})
+    junk = canvas_zip(tmp_path / "junk.zip", {"__MACOSX/._big.bin": (bytes(2 << 20), when),
+                                              "a.ipynb": (NOTEBOOK, when)})
+    placed, unplaced = collect.place([("a_1_2_x.zip", big.read_bytes, None), ("b_3_4_y.zip", junk.read_bytes, None)],
+                                     ASSIGNMENT, "canvas", None)
+    assert unplaced == ["a_1_2_x.zip: a zip that unpacks to more than 1 MB"]
+    assert list(placed) == ["3"] and placed["3"]["files"]["a.ipynb"]() == NOTEBOOK
 
 
 @pytest.mark.parametrize("case", ["missing", "not a zip", "damaged", "zip slip", "absolute", "layout",
