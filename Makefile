@@ -25,10 +25,10 @@ release: $(STAMP)
 # The execution cache tracks only each page's own code: rebuild every page when the helpers they import change, or
 # how the pages are executed (the kernels' threads, which change what training computes).
 # The pages whose code changed are executed side by side first (scripts/execute_book.py); the build reads the cache.
+BOOK_KEY := cnntools/*.py cnntools/figures/*.py cnntools/*.js cnntools/*.css cnntools/weights/* scripts/execute_book.py
 book: release
 	@$(PYTHON) -m autograder settings
-	@mkdir -p _build; key=$$(cat cnntools/*.py cnntools/figures/*.py cnntools/*.js cnntools/*.css cnntools/weights/* scripts/execute_book.py \
-	  2>/dev/null | sha256sum); \
+	@mkdir -p _build; key=$$(cat $(BOOK_KEY) 2>/dev/null | sha256sum); \
 	if [ "$$key" != "$$(cat _build/.cnntools-key 2>/dev/null)" ]; then \
 	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cnntools-key; fi
 	$(PYTHON) scripts/execute_book.py

@@ -479,7 +479,6 @@ def test_no_forged_results_and_nothing_left_running(hostile):
     assert not processes_of(hostile["label"])  # of this run: the sleeper, the forks, the sandboxes all gone
 
 
-
 def test_the_forger_ran_to_its_end(hostile):
     """The write-gradebook case walked the whole sandbox and finished: its forgeries missed because OUT and the
     gradebooks were out of its reach, not because its cell ran out of time."""
@@ -487,6 +486,7 @@ def test_the_forger_ran_to_its_end(hostile):
     (forger,) = [c for c in nbformat.read(path, as_version=4).cells if "def forge(" in c.source]
     assert [o.output_type for o in forger.outputs] == ["stream"], forger.outputs
     assert forger.outputs[0].text.startswith("changed:"), forger.outputs
+
 
 SABOTEUR = """
 import os, time
